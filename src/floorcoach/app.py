@@ -1,0 +1,193 @@
+"""The Textual application: screens, key bindings, and the bridge to the core in workers.
+
+The first screen paints at once; the database is opened (and migrated, and the catalogue
+checked) in a thread worker afterwards, so start-up never waits on the data. Screens ask
+the core through `run_db`, which opens a connection in the worker thread, runs one core
+function, and hands the result back on the UI thread. Errors become notifications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, get_current_worker
+
+from floorcoach.commands import FloorcoachCommands
+from floorcoach.screens.home import HomeScreen
+
+if TYPE_CHECKING:
+    from floorcoach.models import Behaviour, Employee
+    from floorcoach.store import Store
+
+T = TypeVar("T")
+
+
+class FloorcoachApp(App[int]):
+    TITLE = "floorcoach"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {FloorcoachCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("ctrl+o", "log_observation", "Log observation", id="log-anywhere", show=False),
+        Binding("f1", "show_home", "Home", id="home", show=False),
+    ]
+
+    def __init__(self, db_path: Path, *, catalogue_paths: list[Path] | None = None):
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.catalogue_paths = catalogue_paths
+        self.behaviours: list[Behaviour] = []
+        self.supervisor = "supervisor"
+        self.ready = False
+        self.last_employee: Employee | None = None
+
+    def on_mount(self) -> None:
+        self.push_screen(HomeScreen())
+        self.sub_title = str(self.db_path)
+        self._open_workspace()
+
+    @work(thread=True, exclusive=True, group="startup", exit_on_error=False)
+    def _open_workspace(self) -> None:
+        """Check the catalogue and the database file; show what is wrong instead of starting."""
+        from floorcoach.behaviours import list_behaviours
+        from floorcoach.catalogue import CatalogueError
+        from floorcoach.demo import has_real_records
+        from floorcoach.paths import ConfigError, load_config
+        from floorcoach.store import StoreError
+        from floorcoach.workspace import open_workspace
+
+        try:
+            supervisor = load_config().supervisor
+            with open_workspace(self.db_path, self.catalogue_paths) as store:
+                behaviours = list_behaviours(store)
+                empty = not has_real_records(store)
+        except (CatalogueError, ConfigError, StoreError) as exc:
+            self.call_from_thread(self._show_problem, exc)
+            return
+        self.call_from_thread(self._workspace_ready, supervisor, behaviours, empty)
+
+    def _show_problem(self, exc: Exception) -> None:
+        from floorcoach.screens.problem import ProblemScreen
+
+        self.push_screen(ProblemScreen(exc))
+
+    def _workspace_ready(self, supervisor: str, behaviours: list[Behaviour], empty: bool) -> None:
+        self.supervisor = supervisor
+        self.behaviours = behaviours
+        self.ready = True
+        self.refresh_screens()
+        if empty:
+            from floorcoach.screens.welcome import WelcomeScreen
+
+            self.push_screen(WelcomeScreen())
+
+    def refresh_screens(self) -> None:
+        """Ask every open screen that shows data to load it again (after a change)."""
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_data", None)
+            if refresh is not None:
+                refresh()
+
+    # --- the bridge to the core -------------------------------------------------------
+
+    def run_db(
+        self,
+        job: Callable[[Store], T],
+        *,
+        done: Callable[[T], Any] | None = None,
+        failed: Callable[[Exception], Any] | None = None,
+        group: str = "db",
+        exclusive: bool = False,
+    ) -> Worker[None]:
+        """Run `job(store)` in a thread with its own connection; `done(result)` on the UI thread.
+
+        Errors the user can act on (bad input, a busy or refused database) become an error
+        notification and `failed(exc)`; nothing is shown as a traceback.
+        """
+
+        def in_thread() -> None:
+            from floorcoach.store import Store, StoreError
+
+            worker = get_current_worker()
+            try:
+                with Store.open(self.db_path, create=False) as store:
+                    result = job(store)
+            except (StoreError, ValueError) as exc:
+                if not worker.is_cancelled:
+                    self.call_from_thread(self._report_failure, exc, failed)
+                return
+            if done is not None and not worker.is_cancelled:
+                self.call_from_thread(done, result)
+
+        return self.run_worker(
+            in_thread, thread=True, group=group, exclusive=exclusive, exit_on_error=False
+        )
+
+    def _report_failure(self, exc: Exception, failed: Callable[[Exception], Any] | None) -> None:
+        from floorcoach.cli import _first_validation_message
+
+        message = _first_validation_message(exc) if hasattr(exc, "errors") else str(exc)
+        self.notify(
+            message,
+            title="Not saved" if failed else "Problem",
+            severity="error",
+            timeout=10,
+            markup=False,
+        )
+        if failed is not None:
+            failed(exc)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """An unexpected error in a worker is shown, never raised as a traceback."""
+        if event.state.name == "ERROR" and event.worker.error is not None:
+            self.notify(
+                f"Something went wrong: {event.worker.error}",
+                severity="error",
+                timeout=15,
+                markup=False,
+            )
+
+    # --- actions reachable from anywhere ------------------------------------------------
+
+    def action_log_observation(self, employee: Employee | None = None) -> None:
+        from floorcoach.screens.observation_form import ObservationForm
+
+        if not self.ready:
+            self.notify("Still opening the database…", timeout=3)
+            return
+        self.push_screen(ObservationForm(employee=employee))
+
+    def action_log_again(self) -> None:
+        if self.last_employee is None:
+            self.notify("Log an observation first; then this repeats it for the same person.")
+            return
+        self.action_log_observation(self.last_employee)
+
+    def action_show_home(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_show_employees(self) -> None:
+        from floorcoach.screens.employees import EmployeesScreen
+
+        self.push_screen(EmployeesScreen())
+
+    def action_add_employee(self) -> None:
+        from floorcoach.screens.employee_form import EmployeeForm
+
+        self.push_screen(EmployeeForm())
+
+    def action_import_roster(self) -> None:
+        from floorcoach.screens.roster_import import RosterImportScreen
+
+        self.push_screen(RosterImportScreen())
+
+    def open_employee(self, employee: Employee) -> None:
+        from floorcoach.screens.employee_page import EmployeePage
+
+        self.push_screen(EmployeePage(employee))

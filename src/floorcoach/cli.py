@@ -1,0 +1,289 @@
+"""The `floorcoach` command: the TUI by default, headless subcommands for HR and scripts.
+
+Exit codes are public interface: 0 success, 1 bad input or a refused operation (the
+message on stderr says what and where), 2 usage errors (argparse's convention).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from floorcoach import __version__
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """Bad input: printed as one message on stderr, exit code 1."""
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    from floorcoach.paths import resolve_db_path
+
+    return resolve_db_path(args.db)
+
+
+def _open(args: argparse.Namespace):
+    from floorcoach.workspace import open_workspace
+
+    return open_workspace(_db_path(args))
+
+
+def _supervisor() -> str:
+    from floorcoach.paths import load_config
+
+    return load_config().supervisor
+
+
+def _write_rows(fmt: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Print rows as CSV (RFC 4180, CRLF) or as an aligned plain-text table."""
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        return
+    text_rows = [[_plain(v) for v in row] for row in rows]
+    widths = [len(h) for h in header]
+    for row in text_rows:
+        widths = [max(w, len(v)) for w, v in zip(widths, row, strict=True)]
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
+    print("  ".join("-" * w for w in widths))
+    for row in text_rows:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _plain(value: object) -> str:
+    from floorcoach.display import safe_text
+
+    return safe_text("" if value is None else str(value))
+
+
+# --- catalogue --------------------------------------------------------------------------
+
+
+def cmd_catalogue_check(args: argparse.Namespace) -> int:
+    from floorcoach.catalogue import load_catalogues
+
+    paths = [Path(p) for p in args.paths] or None
+    catalogues = load_catalogues(paths)
+    for catalogue in catalogues:
+        print(
+            f"ok  {catalogue.source}: {catalogue.title} (version {catalogue.version}), "
+            f"{len(catalogue.behaviours)} behaviours"
+        )
+    return EXIT_OK
+
+
+def cmd_catalogue_list(args: argparse.Namespace) -> int:
+    from floorcoach.catalogue import load_catalogues
+
+    rows = [
+        (b.id, b.touch_point, b.title, b.catalogue_id, b.catalogue_version, b.standard)
+        for catalogue in load_catalogues()
+        for b in catalogue.behaviours
+    ]
+    header = ("behaviour_id", "touch_point", "title", "catalogue", "catalogue_version", "standard")
+    if args.format == "table":
+        header, rows = header[:3], [row[:3] for row in rows]
+    _write_rows(args.format, header, rows)
+    return EXIT_OK
+
+
+# --- roster -----------------------------------------------------------------------------
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    from floorcoach.roster import import_roster
+
+    with _open(args) as store:
+        result = import_roster(store, Path(args.file), by=_supervisor())
+    print(f"{args.file}: {result.summary()}")
+    return EXIT_OK
+
+
+def cmd_roster_list(args: argparse.Namespace) -> int:
+    from floorcoach.employees import list_employees
+
+    with _open(args) as store:
+        employees = list_employees(store, team=args.team, include_inactive=args.all)
+    header = ("employee_ref", "name", "team", "active", "employee_id")
+    rows = [
+        (e.employee_ref, e.name, e.team, "true" if e.active else "false", e.id) for e in employees
+    ]
+    _write_rows(args.format, header, rows)
+    return EXIT_OK
+
+
+# --- log ----------------------------------------------------------------------------------
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from floorcoach import clock
+    from floorcoach.employees import find_employee
+    from floorcoach.models import ObservationInput
+    from floorcoach.observations import log_observation
+
+    observed_at = None
+    if args.at:
+        try:
+            observed_at = clock.parse_instant(args.at)
+        except ValueError:
+            raise CliError(
+                f"--at {args.at!r} is not a valid ISO 8601 date-time "
+                "(for example 2026-11-25T14:30 or 2026-11-25T14:30+01:00)"
+            ) from None
+    with _open(args) as store:
+        employee = find_employee(store, args.employee)
+        try:
+            data = ObservationInput(
+                employee_id=employee.id,
+                behaviour_id=args.behaviour,
+                outcome=args.outcome,
+                cause=args.cause,
+                note=args.note or "",
+                story=args.story,
+                observed_at=observed_at,
+            )
+        except ValidationError as exc:
+            raise CliError(_first_validation_message(exc)) from None
+        saved = log_observation(store, data, supervisor=_supervisor())
+    print(
+        f"saved {saved.id}: {saved.employee_name} · {saved.behaviour_id} · {saved.outcome.value}"
+        f" · {clock.to_local(saved.observed_at):%Y-%m-%d %H:%M}"
+    )
+    return EXIT_OK
+
+
+def _first_validation_message(exc: Exception) -> str:
+    errors = getattr(exc, "errors", lambda: [])()
+    if not errors:
+        return str(exc)
+    error = errors[0]
+    field = ".".join(str(p) for p in error.get("loc", ()))
+    message = error.get("msg", "invalid value").removeprefix("Value error, ")
+    return f"{field}: {message}" if field else message
+
+
+# --- demo ---------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from floorcoach.demo import generate_demo
+
+    with _open(args) as store:
+        result = generate_demo(
+            store, employees=args.employees, weeks=args.weeks, seed=args.seed, force=args.force
+        )
+    print(
+        f"{store.path}: added {result.employees} demo employees and "
+        f"{result.observations} observations"
+    )
+    return EXIT_OK
+
+
+# --- parser -------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="floorcoach",
+        description="Log on-the-floor observations, coach, and follow trends. "
+        "With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"floorcoach {__version__}")
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        help="database file (default: $FLOORCOACH_DB, then your data folder)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    catalogue = commands.add_parser("catalogue", help="check and list behaviour catalogues")
+    catalogue_commands = catalogue.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    catalogue_commands.required = True
+    check = catalogue_commands.add_parser("check", help="validate catalogue files")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files (default: those in use)")
+    check.set_defaults(handler=cmd_catalogue_check)
+    listing = catalogue_commands.add_parser("list", help="list the behaviours in use")
+    listing.add_argument("--format", choices=("table", "csv"), default="table")
+    listing.set_defaults(handler=cmd_catalogue_list)
+
+    roster = commands.add_parser("roster", help="import and list employees")
+    roster_commands = roster.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    roster_commands.required = True
+    importing = roster_commands.add_parser("import", help="import or update from a CSV file")
+    importing.add_argument("file", metavar="FILE.csv")
+    importing.set_defaults(handler=cmd_roster_import)
+    roster_list = roster_commands.add_parser("list", help="list employees")
+    roster_list.add_argument("--team", metavar="T")
+    roster_list.add_argument("--all", action="store_true", help="include inactive employees")
+    roster_list.add_argument("--format", choices=("table", "csv"), default="table")
+    roster_list.set_defaults(handler=cmd_roster_list)
+
+    log = commands.add_parser("log", help="log one observation")
+    log.add_argument("--employee", required=True, metavar="REF_OR_NAME")
+    log.add_argument("--behaviour", required=True, metavar="ID")
+    log.add_argument("--outcome", required=True, choices=("met", "missed", "exceeded"))
+    log.add_argument("--cause", choices=("skill", "will", "system"))
+    log.add_argument("--note", metavar="TEXT")
+    log.add_argument("--story", action="store_true", help="flag as a story worth sharing")
+    log.add_argument("--at", metavar="ISO-8601", help="when it happened (default: now)")
+    log.set_defaults(handler=cmd_log)
+
+    demo = commands.add_parser("demo", help="fill the database with realistic demo data")
+    demo.add_argument("--employees", type=int, default=24, metavar="N")
+    demo.add_argument("--weeks", type=int, default=12, metavar="W")
+    demo.add_argument("--seed", type=int, default=7, metavar="S")
+    demo.add_argument("--force", action="store_true", help="add even if records exist")
+    demo.set_defaults(handler=cmd_demo)
+
+    for register in EXTRA_COMMANDS:
+        register(commands)
+    return parser
+
+
+# Later features add their subcommands here: each entry takes the subparsers object.
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def _user_error_types() -> tuple[type[BaseException], ...]:
+    from floorcoach.catalogue import CatalogueError
+    from floorcoach.paths import ConfigError
+    from floorcoach.roster import RosterError
+    from floorcoach.store import StoreError
+
+    return (CliError, CatalogueError, ConfigError, RosterError, StoreError)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            return run_tui(args)
+        return args.handler(args)
+    except _user_error_types() as exc:
+        print(f"floorcoach: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("floorcoach: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from floorcoach.app import FloorcoachApp
+
+    app = FloorcoachApp(db_path=_db_path(args))
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,218 @@
+"""Believable demo data: teams, people, and weeks of observations with real patterns.
+
+Some people improve over the weeks, some slip, most hover; some misses are caused by the
+system (a slow till, stock not in store), so the process-issues view has something to show.
+The same seed always gives the same data.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from floorcoach import clock
+from floorcoach.behaviours import list_behaviours
+from floorcoach.store import Store, StoreError, new_id
+
+TEAMS = ("Fashion", "Home", "Electronics", "Food hall", "Customer service", "Beauty")
+FIRST = (
+    "Amira",
+    "Ben",
+    "Chloé",
+    "Dev",
+    "Ewa",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemi",
+    "Liam",
+    "María",
+    "Noah",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tomás",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Yara",
+    "Zoë",
+    "Aoife",
+    "Bilal",
+    "Carmen",
+    "Dmitri",
+    "Elif",
+)
+LAST = (
+    "Okafor",
+    "Nowak",
+    "Dubois",
+    "Patel",
+    "Kowalski",
+    "Haddad",
+    "Murphy",
+    "Tanaka",
+    "García",
+    "Becker",
+    "Adeyemi",
+    "O'Brien",
+    "Fernández",
+    "Schmidt",
+    "Ibrahim",
+    "Singh",
+    "Rossi",
+    "Novák",
+    "Lindqvist",
+    "Çelik",
+    "Moreau",
+    "Yılmaz",
+    "Kim",
+    "Walsh",
+    "Costa",
+)
+SUPERVISORS = ("Sam Reid", "Alex Morgan", "Jo Bennett")
+NOTES_MET = (
+    "Handled it calmly.",
+    "Good use of the customer's name.",
+    "Textbook.",
+    "Customer thanked them by name.",
+    "",
+)
+NOTES_MISSED = (
+    "Walked past a waiting customer.",
+    "Rushed the conversation.",
+    "Forgot to offer the alternative.",
+    "Looked at the screen, not the customer.",
+    "",
+)
+NOTES_SYSTEM = (
+    "Till froze twice; queue built up.",
+    "Item not in stock and no way to order.",
+    "Policy does not allow a refund without the receipt.",
+    "Card reader offline.",
+)
+NOTES_EXCEEDED = (
+    "Went to the stockroom and found the last one in size 10.",
+    "Turned a complaint into a thank-you card.",
+    "Remembered a regular's order from last week.",
+)
+
+
+@dataclass
+class DemoResult:
+    employees: int
+    observations: int
+
+
+def has_real_records(store: Store) -> bool:
+    row = store.conn.execute(
+        "SELECT (SELECT count(*) FROM employee) + (SELECT count(*) FROM observation)"
+    ).fetchone()
+    return row[0] > 0
+
+
+def generate_demo(
+    store: Store, *, employees: int = 24, weeks: int = 12, seed: int = 7, force: bool = False
+) -> DemoResult:
+    """Fill the database with demo data; refuses a database with records unless `force`."""
+    if employees < 1 or weeks < 1:
+        raise StoreError("--employees and --weeks must be at least 1")
+    if has_real_records(store) and not force:
+        raise StoreError(
+            f"{store.path} already holds records; demo data would mix with them. "
+            "Use --force to add demo data anyway, or --db with a new file."
+        )
+    rng = random.Random(seed)
+    behaviours = [b for b in list_behaviours(store)]
+    if not behaviours:
+        raise StoreError("the catalogue is empty; nothing to observe")
+    today = clock.today()
+    start_day = today - timedelta(weeks=weeks)
+    now_text = clock.utc_text(clock.now())
+    people = []
+    used_names: set[str] = set()
+    for index in range(employees):
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        while name in used_names:
+            name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        used_names.add(name)
+        trend = rng.choice(("improving", "slipping", "steady", "steady", "strong"))
+        base = {"improving": 0.45, "slipping": 0.85, "steady": 0.7, "strong": 0.88}[trend]
+        people.append(
+            {
+                "id": new_id(),
+                "employee_ref": f"{10000 + index * 7 + rng.randint(0, 6):06d}",
+                "name": name,
+                "team": TEAMS[index % min(len(TEAMS), max(1, employees // 4))],
+                "trend": trend,
+                "base": base,
+                "weak": rng.sample(behaviours, k=min(3, len(behaviours))),
+            }
+        )
+    observation_rows = []
+    for person in people:
+        per_week = rng.randint(2, 6)
+        for week in range(weeks):
+            progress = week / max(1, weeks - 1)
+            drift = {"improving": 0.45, "slipping": -0.4}.get(person["trend"], 0.0)
+            rate = min(0.97, max(0.1, person["base"] + drift * progress))
+            for _ in range(rng.randint(max(0, per_week - 2), per_week)):
+                day = start_day + timedelta(days=week * 7 + rng.randint(0, 6))
+                if day > today:
+                    continue
+                behaviour = rng.choice(person["weak"] if rng.random() < 0.3 else behaviours)
+                local = datetime.combine(day, time(rng.randint(8, 19), rng.randint(0, 59)))
+                observed_at = local.astimezone().astimezone(UTC)
+                if observed_at > clock.now():
+                    continue
+                roll = rng.random()
+                cause = None
+                if roll < rate * 0.15:
+                    outcome, note = "exceeded", rng.choice(NOTES_EXCEEDED)
+                elif roll < rate:
+                    outcome, note = "met", rng.choice(NOTES_MET)
+                else:
+                    outcome = "missed"
+                    cause = rng.choices(("skill", "will", "system", None), (5, 2, 2, 1))[0]
+                    note = rng.choice(NOTES_SYSTEM if cause == "system" else NOTES_MISSED)
+                local_day = clock.local_date(observed_at)
+                observation_rows.append(
+                    (
+                        new_id(),
+                        person["id"],
+                        behaviour.id,
+                        clock.utc_text(observed_at),
+                        local_day.isoformat(),
+                        clock.iso_week(local_day),
+                        outcome,
+                        cause,
+                        note,
+                        int(outcome == "exceeded" and rng.random() < 0.5),
+                        rng.choice(SUPERVISORS),
+                        behaviour.catalogue_version,
+                        now_text,
+                        now_text,
+                    )
+                )
+    with store.write() as conn:
+        conn.executemany(
+            "INSERT INTO employee(id, employee_ref, name, team, active, created_at, updated_at, "
+            "version) VALUES (?, ?, ?, ?, 1, ?, ?, 1)",
+            [
+                (p["id"], p["employee_ref"], p["name"], p["team"], now_text, now_text)
+                for p in people
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO observation(id, employee_id, behaviour_id, observed_at, local_date, "
+            "iso_week, outcome, cause, note, story, supervisor, catalogue_version, created_at, "
+            "updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            observation_rows,
+        )
+        store.set_setting("demo_data", "true")
+    return DemoResult(employees=len(people), observations=len(observation_rows))

@@ -1,0 +1,159 @@
+"""The domain records, as pydantic models: the vocabulary shared by store, screens and CLI."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+BEHAVIOUR_ID = r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+(-[a-z0-9]+)*$"
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Outcome(StrEnum):
+    MET = "met"
+    MISSED = "missed"
+    EXCEEDED = "exceeded"
+
+
+class Cause(StrEnum):
+    """Why a behaviour was missed: only `system` misses are not held against the person."""
+
+    SKILL = "skill"
+    WILL = "will"
+    SYSTEM = "system"
+
+
+# --- catalogue files -------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BehaviourSpec(_Strict):
+    id: Annotated[str, StringConstraints(pattern=BEHAVIOUR_ID)]
+    title: Text
+    standard: Text
+    look_fors: Annotated[list[Text], Field(min_length=1, max_length=8)]
+
+
+class TouchPointSpec(_Strict):
+    id: Annotated[str, StringConstraints(pattern=SLUG)]
+    title: Text
+    description: str = ""
+    behaviour: Annotated[list[BehaviourSpec], Field(min_length=1)]
+
+
+class CatalogueHeader(_Strict):
+    id: Annotated[str, StringConstraints(pattern=SLUG)]
+    title: Text
+    version: Text
+    description: str = ""
+
+
+class CatalogueFile(_Strict):
+    catalogue: CatalogueHeader
+    touch_point: Annotated[list[TouchPointSpec], Field(min_length=1)]
+
+
+# --- records -----------------------------------------------------------------------------
+
+
+class Behaviour(BaseModel):
+    """A behaviour as snapshotted in the database (it outlives edits to the files)."""
+
+    id: str
+    touch_point_id: str
+    touch_point: str
+    title: str
+    standard: str
+    look_fors: list[str]
+    catalogue_id: str
+    catalogue_version: str
+    position: int = 0
+    retired: bool = False
+
+
+class Employee(BaseModel):
+    id: str
+    employee_ref: str | None = None
+    name: str
+    team: str = ""
+    active: bool = True
+    version: int = 1
+
+
+class EmployeeInput(BaseModel):
+    """What a person types (or a roster line holds) to create or change an employee."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    team: Annotated[str, StringConstraints(max_length=100)] = ""
+    employee_ref: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+    @model_validator(mode="after")
+    def _blank_ref_is_none(self) -> EmployeeInput:
+        if self.employee_ref == "":
+            self.employee_ref = None
+        return self
+
+
+class ObservationInput(BaseModel):
+    """One observation as entered; the rules a form or the CLI must respect live here."""
+
+    employee_id: str
+    behaviour_id: str
+    outcome: Outcome
+    cause: Cause | None = None
+    note: Annotated[str, StringConstraints(max_length=20_000)] = ""
+    story: bool = False
+    observed_at: datetime | None = None  # None means "now"
+
+    @model_validator(mode="after")
+    def _cause_only_for_a_miss(self) -> ObservationInput:
+        if self.cause is not None and self.outcome is not Outcome.MISSED:
+            raise ValueError("a cause can only be given for a missed behaviour")
+        if self.observed_at is not None and self.observed_at.tzinfo is None:
+            raise ValueError("observed_at must carry a time zone")
+        return self
+
+
+class Observation(BaseModel):
+    id: str
+    employee_id: str
+    employee_name: str = ""
+    employee_ref: str | None = None
+    team: str = ""
+    behaviour_id: str
+    behaviour_title: str = ""
+    touch_point: str = ""
+    observed_at: datetime
+    local_date: date
+    iso_week: str
+    outcome: Outcome
+    cause: Cause | None = None
+    note: str = ""
+    story: bool = False
+    supervisor: str
+    catalogue_version: str = ""
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+
+class HistoryEntry(BaseModel):
+    """One line of a record's append-only history: who changed what, and when."""
+
+    record_type: str
+    record_id: str
+    action: str
+    changed_at: datetime
+    changed_by: str
+    before: dict | None = None
+    after: dict | None = None

@@ -1,0 +1,243 @@
+"""Observations: log, correct and delete them, always keeping the history.
+
+An observation is evidence in a conversation about a person's work, so an edit never
+rewrites the past silently: every create, edit and delete appends to `record_history`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+from floorcoach import clock
+from floorcoach.behaviours import get_behaviour
+from floorcoach.employees import get_employee
+from floorcoach.models import HistoryEntry, Observation, ObservationInput
+from floorcoach.store import ConflictError, RecordNotFound, Store, StoreError, new_id
+
+_SELECT = """
+SELECT o.*, e.name AS employee_name, e.employee_ref, e.team,
+       b.title AS behaviour_title, b.touch_point
+FROM observation o
+JOIN employee e ON e.id = o.employee_id
+JOIN behaviour b ON b.id = o.behaviour_id
+"""
+
+_FUTURE_SLACK = timedelta(minutes=5)  # clocks on two machines never agree exactly
+
+
+def _to_observation(row: dict) -> Observation:
+    return Observation(**{**row, "story": bool(row["story"])})
+
+
+def _snapshot(observation: Observation) -> dict:
+    data = observation.model_dump(
+        mode="json",
+        include={
+            "employee_id",
+            "behaviour_id",
+            "outcome",
+            "cause",
+            "note",
+            "story",
+            "observed_at",
+            "supervisor",
+            "catalogue_version",
+        },
+    )
+    return data
+
+
+def _when(data: ObservationInput) -> datetime:
+    return data.observed_at or clock.now()
+
+
+def _check_references(store: Store, data: ObservationInput) -> str:
+    """Return the catalogue version of the behaviour; refuse unknown or retired ones."""
+    behaviour = get_behaviour(store, data.behaviour_id)
+    if behaviour is None:
+        raise StoreError(
+            f"unknown behaviour '{data.behaviour_id}' (see `floorcoach catalogue list`)"
+        )
+    employee = get_employee(store, data.employee_id)
+    if not employee.active:
+        raise StoreError(f"{employee.name} is inactive; reactivate them to log observations")
+    return behaviour.catalogue_version
+
+
+def log_observation(store: Store, data: ObservationInput, *, supervisor: str) -> Observation:
+    """Save one observation. When this returns, the record is on disk."""
+    observed_at = _when(data)
+    if observed_at > clock.now() + _FUTURE_SLACK:
+        raise StoreError("an observation cannot be in the future")
+    now = clock.utc_text(clock.now())
+    observation_id = new_id()
+    local_day = clock.local_date(observed_at)
+    with store.write() as conn:
+        catalogue_version = _check_references(store, data)
+        conn.execute(
+            "INSERT INTO observation(id, employee_id, behaviour_id, observed_at, local_date, "
+            "iso_week, outcome, cause, note, story, supervisor, catalogue_version, created_at, "
+            "updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            (
+                observation_id,
+                data.employee_id,
+                data.behaviour_id,
+                clock.utc_text(observed_at),
+                local_day.isoformat(),
+                clock.iso_week(local_day),
+                data.outcome.value,
+                data.cause.value if data.cause else None,
+                data.note,
+                int(data.story),
+                supervisor,
+                catalogue_version,
+                now,
+                now,
+            ),
+        )
+        saved = get_observation(store, observation_id)
+        store.record_history(
+            "observation",
+            observation_id,
+            "create",
+            supervisor,
+            employee_id=data.employee_id,
+            after=_snapshot(saved),
+        )
+    return saved
+
+
+def get_observation(store: Store, observation_id: str) -> Observation:
+    rows = store.query(_SELECT + " WHERE o.id = ?", (observation_id,))
+    if not rows:
+        raise RecordNotFound(f"no observation with id {observation_id}")
+    return _to_observation(rows[0])
+
+
+def edit_observation(
+    store: Store,
+    observation_id: str,
+    data: ObservationInput,
+    *,
+    by: str,
+    expected_version: int,
+) -> Observation:
+    """Correct an observation; refuses when someone else changed it since it was read."""
+    observed_at = _when(data)
+    with store.write() as conn:
+        before = get_observation(store, observation_id)
+        if before.version != expected_version:
+            raise ConflictError(
+                "this observation was changed elsewhere while you were editing; "
+                "nothing was overwritten — reopen it to see the current version"
+            )
+        if data.employee_id != before.employee_id:
+            raise StoreError("an observation cannot be moved to another employee")
+        catalogue_version = _check_references(store, data)
+        local_day = clock.local_date(observed_at)
+        conn.execute(
+            "UPDATE observation SET behaviour_id = ?, observed_at = ?, local_date = ?, "
+            "iso_week = ?, outcome = ?, cause = ?, note = ?, story = ?, catalogue_version = ?, "
+            "updated_at = ?, version = version + 1 WHERE id = ?",
+            (
+                data.behaviour_id,
+                clock.utc_text(observed_at),
+                local_day.isoformat(),
+                clock.iso_week(local_day),
+                data.outcome.value,
+                data.cause.value if data.cause else None,
+                data.note,
+                int(data.story),
+                catalogue_version,
+                clock.utc_text(clock.now()),
+                observation_id,
+            ),
+        )
+        after = get_observation(store, observation_id)
+        store.record_history(
+            "observation",
+            observation_id,
+            "edit",
+            by,
+            employee_id=before.employee_id,
+            before=_snapshot(before),
+            after=_snapshot(after),
+        )
+    return after
+
+
+def delete_observation(
+    store: Store, observation_id: str, *, by: str, expected_version: int | None = None
+) -> None:
+    """Delete on purpose: the record goes, its last content stays in the history."""
+    with store.write() as conn:
+        before = get_observation(store, observation_id)
+        if expected_version is not None and before.version != expected_version:
+            raise ConflictError("this observation was changed elsewhere; nothing was deleted")
+        conn.execute("DELETE FROM observation WHERE id = ?", (observation_id,))
+        store.record_history(
+            "observation",
+            observation_id,
+            "delete",
+            by,
+            employee_id=before.employee_id,
+            before=_snapshot(before),
+        )
+
+
+def history(store: Store, record_type: str, record_id: str) -> list[HistoryEntry]:
+    rows = store.query(
+        "SELECT * FROM record_history WHERE record_type = ? AND record_id = ? ORDER BY seq",
+        (record_type, record_id),
+    )
+    return [
+        HistoryEntry(
+            record_type=row["record_type"],
+            record_id=row["record_id"],
+            action=row["action"],
+            changed_at=row["changed_at"],
+            changed_by=row["changed_by"],
+            before=json.loads(row["before"]) if row["before"] else None,
+            after=json.loads(row["after"]) if row["after"] else None,
+        )
+        for row in rows
+    ]
+
+
+def observations_on(store: Store, day: date, *, limit: int = 200) -> list[Observation]:
+    """The shift's log: observations with a local date of `day`, newest first."""
+    rows = store.query(
+        _SELECT + " WHERE o.local_date = ? ORDER BY o.observed_at DESC LIMIT ?",
+        (day.isoformat(), limit),
+    )
+    return [_to_observation(row) for row in rows]
+
+
+def employee_timeline(
+    store: Store, employee_id: str, *, before: str | None = None, limit: int = 100
+) -> list[Observation]:
+    """One page of an employee's observations, newest first; pass the last `observed_at`
+    as `before` for the next page (keyset paging stays fast at any size)."""
+    if before:
+        rows = store.query(
+            _SELECT + " WHERE o.employee_id = ? AND o.observed_at < ? "
+            "ORDER BY o.observed_at DESC LIMIT ?",
+            (employee_id, before, limit),
+        )
+    else:
+        rows = store.query(
+            _SELECT + " WHERE o.employee_id = ? ORDER BY o.observed_at DESC LIMIT ?",
+            (employee_id, limit),
+        )
+    return [_to_observation(row) for row in rows]
+
+
+def count_observations(store: Store, employee_id: str | None = None) -> int:
+    if employee_id:
+        row = store.conn.execute(
+            "SELECT count(*) FROM observation WHERE employee_id = ?", (employee_id,)
+        ).fetchone()
+    else:
+        row = store.conn.execute("SELECT count(*) FROM observation").fetchone()
+    return row[0]

@@ -1,0 +1,190 @@
+"""Import a roster CSV from HR: check the whole file first, then upsert by `employee_ref`.
+
+HR exports vary: `Employee ID` or `employee_id`, `Department` for team, a BOM from Excel,
+semicolons from a European locale. Headers match ignoring case, spaces, hyphens and
+underscores. Refs stay text (`000123` keeps its zeros). Any bad line means nothing is
+imported, and every problem is reported with its line and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from floorcoach.employees import add_employee, update_employee
+from floorcoach.models import EmployeeInput
+from floorcoach.store import Store
+
+HEADER_ALIASES = {
+    "employeeref": "employee_ref",
+    "employeeid": "employee_ref",
+    "id": "employee_ref",
+    "name": "name",
+    "fullname": "name",
+    "employeename": "name",
+    "team": "team",
+    "department": "team",
+}
+REQUIRED = ("employee_ref", "name")
+
+
+class RosterError(ValueError):
+    """The file cannot be imported; `problems` lists every line and column at fault."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.problems = problems
+        shown = problems[:20]
+        more = f"\n… and {len(problems) - 20} more problems" if len(problems) > 20 else ""
+        super().__init__(
+            f"{path}: nothing was imported; fix these and try again:\n"
+            + "\n".join(f"  {p}" for p in shown)
+            + more
+        )
+
+
+@dataclass
+class RosterRow:
+    line: int
+    data: EmployeeInput
+
+
+@dataclass
+class ImportResult:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    names: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+
+
+def _normalise(header: str) -> str:
+    return "".join(ch for ch in header.strip().lower() if ch not in " -_")
+
+
+def parse_roster(raw: bytes, path: Path | str = "roster.csv") -> list[RosterRow]:
+    """Check every line of a roster file; raise RosterError naming each problem."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RosterError(
+            path, [f"line {line}: the file is not UTF-8 text (save it as 'CSV UTF-8')"]
+        ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise RosterError(path, [f"line {line}: the file contains binary data, not CSV"])
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise RosterError(path, ["line 1: the file is empty; expected a header row"]) from None
+    except csv.Error as exc:
+        raise RosterError(path, [f"line 1: cannot read the header: {exc}"]) from None
+    columns: dict[str, int] = {}
+    problems: list[str] = []
+    for index, name in enumerate(header):
+        key = HEADER_ALIASES.get(_normalise(name))
+        if key is None:
+            continue  # extra columns from HR systems are fine; we ignore them
+        if key in columns:
+            problems.append(f"line 1, column '{name}': a second column for {key}")
+        columns[key] = index
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        found = ", ".join(repr(h) for h in header) or "nothing"
+        raise RosterError(
+            path,
+            [
+                f"line 1: missing column {', '.join(missing)} (found {found}; "
+                "expected employee_ref, name and team)"
+            ],
+        )
+    rows: list[RosterRow] = []
+    seen_refs: dict[str, int] = {}
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(f"line {start}: {exc}")
+            break
+        line = reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) > len(header):
+            problems.append(
+                f"line {start}: {len(record)} fields but the header has {len(header)} "
+                "(a missing quote or an extra separator?)"
+            )
+            continue
+
+        def cell(key: str, record: list[str] = record) -> str:
+            index = columns.get(key)
+            return record[index].strip() if index is not None and index < len(record) else ""
+
+        ref, name, team = cell("employee_ref"), cell("name"), cell("team")
+        line_problems = []
+        if not ref:
+            line_problems.append(f"line {start}, column '{header[columns['employee_ref']]}': empty")
+        if not name:
+            line_problems.append(f"line {start}, column '{header[columns['name']]}': empty")
+        if ref in seen_refs:
+            line_problems.append(
+                f"line {start}, column '{header[columns['employee_ref']]}': ref {ref!r} "
+                f"already appears on line {seen_refs[ref]}"
+            )
+        if line_problems:
+            problems += line_problems
+            continue
+        seen_refs[ref] = start
+        try:
+            data = EmployeeInput(name=name, team=team, employee_ref=ref)
+        except ValidationError as exc:
+            for error in exc.errors():
+                key = str(error["loc"][0]) if error["loc"] else "?"
+                column = header[columns[key]] if key in columns else key
+                problems.append(f"line {start}, column '{column}': {error['msg']}")
+            continue
+        rows.append(RosterRow(start, data))
+    if problems:
+        raise RosterError(path, problems)
+    return rows
+
+
+def import_roster(store: Store, path: Path, *, by: str) -> ImportResult:
+    """Import a whole roster file in one transaction: all lines, or none."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise RosterError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
+    rows = parse_roster(raw, path)
+    result = ImportResult()
+    with store.write():
+        existing = {
+            row["employee_ref"]: row
+            for row in store.query("SELECT id, employee_ref, name, team FROM employee")
+            if row["employee_ref"] is not None
+        }
+        for row in rows:
+            current = existing.get(row.data.employee_ref)
+            if current is None:
+                add_employee(store, row.data, by=by)
+                result.added += 1
+            elif (current["name"], current["team"]) == (row.data.name, row.data.team):
+                result.unchanged += 1
+            else:
+                update_employee(store, current["id"], row.data, by=by)
+                result.updated += 1
+            result.names.append(row.data.name)
+    return result

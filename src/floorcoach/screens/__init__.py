@@ -1,0 +1,1 @@
+"""One module per screen. Screens gather input and call the core; they never write SQL."""

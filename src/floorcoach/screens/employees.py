@@ -1,0 +1,169 @@
+"""The roster: type to search, filter by team, add, edit, deactivate, open a person's page."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+
+from floorcoach.display import safe_text
+from floorcoach.models import Employee
+
+PAGE = 200  # a page of rows: DataTable measures every cell, so never load the whole roster
+
+
+class EmployeesScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("a", "add", "Add", id="add-employee"),
+        Binding("e", "edit", "Edit", id="edit-employee"),
+        Binding("d", "toggle_active", "Deactivate / reactivate", id="toggle-active"),
+        Binding("i", "app.import_roster", "Import CSV", id="import-roster"),
+        Binding("o", "log", "Log observation", id="log-for-employee"),
+        Binding("slash", "search", "Search", id="search"),
+        Binding("ctrl+r", "toggle_inactive", "Show inactive", id="show-inactive"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._employees: list[Employee] = []
+        self.include_inactive = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="filters"):
+            yield Input(placeholder="type to search name or ref (/)", id="search")
+            yield Select([], prompt="All teams", id="team", allow_blank=True)
+        yield Static("", id="count", classes="hint")
+        yield DataTable(id="employees", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Employees"
+        table = self.query_one("#employees", DataTable)
+        table.add_columns("Name", "Ref", "Team", "Status")
+        self.refresh_data()
+        self._load_teams()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_data()
+        self._load_teams()
+
+    def _load_teams(self) -> None:
+        from floorcoach.employees import list_teams
+
+        self.app.run_db(list_teams, done=self._show_teams, group="teams", exclusive=True)
+
+    def _show_teams(self, teams: list[str]) -> None:
+        select = self.query_one("#team", Select)
+        current = select.value
+        select.set_options([(team or "(no team)", team) for team in teams])
+        if current in teams:
+            select.value = current
+
+    def refresh_data(self) -> None:
+        from floorcoach.employees import list_employees
+
+        search = self.query_one("#search", Input).value
+        team_value = self.query_one("#team", Select).value
+        team = team_value if isinstance(team_value, str) else None
+        include_inactive = self.include_inactive
+        self.app.run_db(
+            lambda store: list_employees(
+                store, team=team, search=search, include_inactive=include_inactive, limit=PAGE + 1
+            ),
+            done=self._show,
+            group="employee-list",
+            exclusive=True,
+        )
+
+    def _show(self, employees: list[Employee]) -> None:
+        more = len(employees) > PAGE
+        self._employees = employees[:PAGE]
+        table = self.query_one("#employees", DataTable)
+        table.clear()
+        for employee in self._employees:
+            table.add_row(
+                Text(safe_text(employee.name)),
+                Text(safe_text(employee.employee_ref or "")),
+                Text(safe_text(employee.team)),
+                "active" if employee.active else Text("inactive", style="dim"),
+                key=employee.id,
+            )
+        count = f"{len(self._employees)}{'+' if more else ''} employees"
+        if more:
+            count += f" — showing the first {PAGE}; type to narrow"
+        if not self._employees:
+            count = "No employees yet — press a to add one or i to import a roster CSV"
+        self.query_one("#count", Static).update(Text(count))
+
+    @on(Input.Changed, "#search")
+    @on(Select.Changed, "#team")
+    def _filters_changed(self) -> None:
+        self.refresh_data()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one("#employees").focus()
+
+    def _selected(self) -> Employee | None:
+        table = self.query_one("#employees", DataTable)
+        if not self._employees or table.cursor_row is None:
+            return None
+        if table.cursor_row >= len(self._employees):
+            return None
+        return self._employees[table.cursor_row]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        employee = self._selected()
+        if employee is not None:
+            self.app.open_employee(employee)
+
+    def action_search(self) -> None:
+        self.query_one("#search").focus()
+
+    def action_add(self) -> None:
+        self.app.action_add_employee()
+
+    def action_edit(self) -> None:
+        from floorcoach.screens.employee_form import EmployeeForm
+
+        employee = self._selected()
+        if employee is not None:
+            self.app.push_screen(EmployeeForm(employee))
+
+    def action_log(self) -> None:
+        employee = self._selected()
+        if employee is not None and employee.active:
+            self.app.action_log_observation(employee)
+
+    def action_toggle_inactive(self) -> None:
+        self.include_inactive = not self.include_inactive
+        self.notify(
+            "Showing inactive employees too"
+            if self.include_inactive
+            else "Showing active employees only",
+            timeout=3,
+        )
+        self.refresh_data()
+
+    def action_toggle_active(self) -> None:
+        from floorcoach.employees import set_active
+
+        employee = self._selected()
+        if employee is None:
+            return
+        active = not employee.active
+        by = self.app.supervisor
+
+        def done(updated: Employee) -> None:
+            state = "reactivated" if updated.active else "deactivated (records kept)"
+            self.notify(f"{safe_text(updated.name)} {state}", markup=False)
+            self.refresh_data()
+
+        self.app.run_db(lambda store: set_active(store, employee.id, active, by=by), done=done)

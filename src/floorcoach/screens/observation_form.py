@@ -1,0 +1,499 @@
+"""Log (or correct) one observation, built for a supervisor standing on the floor.
+
+The happy path is a handful of keys: `o`, three letters of a name, Enter, a digit for the
+behaviour, `m` for met, Enter to save. The cause is asked only for a miss. Nothing typed
+is thrown away without asking.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Checkbox, Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from floorcoach import clock
+from floorcoach.display import safe_text
+from floorcoach.models import Behaviour, Employee, Observation
+from floorcoach.widgets.confirm import ConfirmDialog
+from floorcoach.widgets.key_choice import Choice, KeyChoice
+from floorcoach.widgets.picker_input import PickerInput
+
+OUTCOMES = [
+    Choice(("m", "1"), "met", "met"),
+    Choice(("x", "2"), "missed", "missed"),
+    Choice(("e", "3"), "exceeded", "exceeded"),
+]
+CAUSES = [
+    Choice(("k", "1"), "skill", "skill — can't yet"),
+    Choice(("w", "2"), "will", "will — won't"),
+    Choice(("s", "3"), "system", "system — process, tools or policy"),
+    Choice(("u", "0"), None, "not sure"),
+]
+EMPLOYEE_MATCHES = 8
+
+
+def behaviour_label(number: int | None, behaviour: Behaviour) -> Text:
+    text = Text()
+    text.append(f"{number} " if number is not None and number <= 9 else "  ", style="bold")
+    text.append(safe_text(behaviour.title))
+    text.append(f"  {behaviour.id}", style="dim")
+    return text
+
+
+class ObservationForm(Screen):
+    """Full-screen form; `editing` switches it to correcting an existing observation."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="save", priority=True),
+        Binding("escape", "cancel", "Back", id="cancel"),
+        Binding("ctrl+t", "toggle_story", "Story", id="story"),
+        Binding("ctrl+e", "change_employee", "Change employee", id="change-employee"),
+        Binding("ctrl+b", "change_behaviour", "Change behaviour", id="change-behaviour"),
+    ]
+
+    def __init__(
+        self, *, employee: Employee | None = None, editing: Observation | None = None
+    ) -> None:
+        super().__init__()
+        self.employee: Employee | None = employee
+        self.editing = editing
+        self.behaviour: Behaviour | None = None
+        self._employee_matches: list[Employee] = []
+        self._visible_behaviours: list[Behaviour] = []
+        self._saving = False
+        self._initial: tuple | None = None
+
+    # --- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="form-body"):
+            yield Static("Employee", classes="field-label")
+            yield Static("", id="employee-chosen", classes="chosen")
+            yield PickerInput(
+                placeholder="type a name or employee ref, Enter to pick", id="employee-filter"
+            )
+            yield OptionList(id="employee-options")
+            yield Static("Behaviour", classes="field-label")
+            yield Static("", id="behaviour-chosen", classes="chosen")
+            yield PickerInput(
+                placeholder="type to filter; 1–9 or Enter to pick",
+                id="behaviour-filter",
+                digits_pick=True,
+            )
+            yield OptionList(id="behaviour-options")
+            yield Static("", id="standard")
+            yield Static("Outcome", classes="field-label")
+            yield KeyChoice(OUTCOMES, id="outcome")
+            yield Static("Cause of the miss", classes="field-label", id="cause-label")
+            yield KeyChoice(CAUSES, id="cause")
+            yield Static("Note (what happened) — Enter saves", classes="field-label")
+            yield Input(placeholder="optional", id="note", max_length=20_000)
+            with Horizontal(id="bottom-row"):
+                yield Checkbox("Story worth sharing (ctrl+t)", id="story")
+                yield Input(value="now", placeholder="now, 14:30 or 2026-11-24 14:30", id="when")
+            yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#employee-options", OptionList).can_focus = False
+        self.query_one("#behaviour-options", OptionList).can_focus = False
+        self._show_cause(False)
+        if self.editing is not None:
+            self._load_for_editing(self.editing)
+        elif self.employee is not None:
+            self._set_employee(self.employee)
+        else:
+            self.query_one("#employee-filter").focus()
+        self._filter_behaviours("")
+        self._initial = self._state()
+        self.sub_title = "Correct observation" if self.editing else "Log observation"
+
+    def _load_for_editing(self, obs: Observation) -> None:
+        self._set_employee(
+            Employee(
+                id=obs.employee_id,
+                employee_ref=obs.employee_ref,
+                name=obs.employee_name,
+                team=obs.team,
+            )
+        )
+        self.query_one("#employee-filter").disabled = True
+        behaviour = next((b for b in self.app.behaviours if b.id == obs.behaviour_id), None)
+        if behaviour is not None:
+            self._set_behaviour(behaviour)
+        outcome = self.query_one("#outcome", KeyChoice)
+        outcome._chosen_once, outcome.selected = True, obs.outcome.value
+        if obs.outcome.value == "missed":
+            self._show_cause(True)
+            cause = self.query_one("#cause", KeyChoice)
+            cause._chosen_once, cause.selected = True, obs.cause.value if obs.cause else None
+        self.query_one("#note", Input).value = obs.note
+        self.query_one("#story", Checkbox).value = obs.story
+        local = clock.to_local(obs.observed_at)
+        self.query_one("#when", Input).value = f"{local:%Y-%m-%d %H:%M}"
+        self.query_one("#outcome").focus()
+
+    # --- employee ----------------------------------------------------------------------------
+
+    @on(Input.Changed, "#employee-filter")
+    def _employee_typed(self, event: Input.Changed) -> None:
+        from floorcoach.employees import list_employees
+
+        text = event.value
+        if not text.strip():
+            self._show_employee_matches([])
+            return
+        self.app.run_db(
+            lambda store: list_employees(store, search=text, limit=EMPLOYEE_MATCHES),
+            done=self._show_employee_matches,
+            group="employee-search",
+            exclusive=True,
+        )
+
+    def _show_employee_matches(self, employees: list[Employee]) -> None:
+        self._employee_matches = employees
+        options = self.query_one("#employee-options", OptionList)
+        options.clear_options()
+        for employee in employees:
+            label = Text(safe_text(employee.name), style="bold")
+            label.append(
+                f"  {safe_text(employee.employee_ref or '')}  {safe_text(employee.team)}",
+                style="dim",
+            )
+            options.add_option(Option(label, id=employee.id))
+        if employees:
+            options.highlighted = 0
+        elif self.query_one("#employee-filter", Input).value.strip():
+            options.add_option(
+                Option(Text("no match — add people under Employees (e)"), disabled=True)
+            )
+
+    @on(PickerInput.Move, "#employee-filter")
+    def _employee_move(self, event: PickerInput.Move) -> None:
+        _move(self.query_one("#employee-options", OptionList), event.delta)
+
+    @on(Input.Submitted, "#employee-filter")
+    def _employee_submitted(self) -> None:
+        options = self.query_one("#employee-options", OptionList)
+        index = options.highlighted
+        if index is None or index >= len(self._employee_matches):
+            self._status("No employee matches; type part of a name or ref")
+            return
+        self._set_employee(self._employee_matches[index])
+
+    @on(OptionList.OptionSelected, "#employee-options")
+    def _employee_clicked(self, event: OptionList.OptionSelected) -> None:
+        if event.option_index < len(self._employee_matches):
+            self._set_employee(self._employee_matches[event.option_index])
+
+    def _set_employee(self, employee: Employee) -> None:
+        self.employee = employee
+        ref = f" ({employee.employee_ref})" if employee.employee_ref else ""
+        team = f" · {employee.team}" if employee.team else ""
+        self.query_one("#employee-chosen", Static).update(
+            Text(f"✓ {safe_text(employee.name)}{safe_text(ref)}{safe_text(team)}")
+        )
+        self.query_one("#employee-filter").display = False
+        self.query_one("#employee-options").display = False
+        self._status("")
+        self._after_employee()
+
+    def _after_employee(self) -> None:
+        if self.behaviour is None:
+            self.query_one("#behaviour-filter").focus()
+        else:
+            self.query_one("#outcome").focus()
+
+    def action_change_employee(self) -> None:
+        if self.editing is not None:
+            self._status("An observation stays with its employee; delete it and log a new one")
+            return
+        self.query_one("#employee-filter").display = True
+        self.query_one("#employee-options").display = True
+        self.query_one("#employee-filter").focus()
+
+    # --- behaviour ---------------------------------------------------------------------------
+
+    @on(Input.Changed, "#behaviour-filter")
+    def _behaviour_typed(self, event: Input.Changed) -> None:
+        self._filter_behaviours(event.value)
+
+    def _ordered_behaviours(self) -> list[Behaviour]:
+        focus_ids = list(getattr(self.app, "focus_behaviour_ids", []) or [])
+        behaviours = list(self.app.behaviours)
+        if focus_ids:
+            first = [b for fid in focus_ids for b in behaviours if b.id == fid]
+            behaviours = first + [b for b in behaviours if b.id not in focus_ids]
+        return behaviours
+
+    def _filter_behaviours(self, text: str) -> None:
+        words = text.lower().split()
+        focus_ids = set(getattr(self.app, "focus_behaviour_ids", []) or [])
+        matches = [
+            b
+            for b in self._ordered_behaviours()
+            if all(w in f"{b.title} {b.id} {b.touch_point}".lower() for w in words)
+        ]
+        self._visible_behaviours = matches
+        options = self.query_one("#behaviour-options", OptionList)
+        options.clear_options()
+        group = None
+        for number, behaviour in enumerate(matches, 1):
+            heading = "Focus behaviours" if behaviour.id in focus_ids else behaviour.touch_point
+            if heading != group:
+                group = heading
+                options.add_option(
+                    Option(Text(safe_text(heading), style="bold underline"), disabled=True)
+                )
+            options.add_option(Option(behaviour_label(number, behaviour), id=behaviour.id))
+        if not matches:
+            options.add_option(Option(Text("no behaviour matches"), disabled=True))
+        else:
+            options.highlighted = self._option_index(0)
+        self._show_standard()
+
+    def _option_index(self, match_index: int) -> int | None:
+        if match_index >= len(self._visible_behaviours):
+            return None
+        target = self._visible_behaviours[match_index].id
+        options = self.query_one("#behaviour-options", OptionList)
+        for index in range(options.option_count):
+            if options.get_option_at_index(index).id == target:
+                return index
+        return None
+
+    def _highlighted_behaviour(self) -> Behaviour | None:
+        options = self.query_one("#behaviour-options", OptionList)
+        if options.highlighted is None:
+            return None
+        option_id = options.get_option_at_index(options.highlighted).id
+        return next((b for b in self._visible_behaviours if b.id == option_id), None)
+
+    @on(OptionList.OptionHighlighted, "#behaviour-options")
+    def _show_standard(self) -> None:
+        behaviour = self._highlighted_behaviour() or self.behaviour
+        text = Text()
+        if behaviour is not None:
+            text.append(safe_text(behaviour.standard))
+            for look_for in behaviour.look_fors:
+                text.append(f"\n • {safe_text(look_for)}")
+        self.query_one("#standard", Static).update(text)
+
+    @on(PickerInput.Move, "#behaviour-filter")
+    def _behaviour_move(self, event: PickerInput.Move) -> None:
+        _move(self.query_one("#behaviour-options", OptionList), event.delta)
+
+    @on(PickerInput.Pick, "#behaviour-filter")
+    def _behaviour_number(self, event: PickerInput.Pick) -> None:
+        if event.number <= len(self._visible_behaviours):
+            self._set_behaviour(self._visible_behaviours[event.number - 1])
+
+    @on(Input.Submitted, "#behaviour-filter")
+    def _behaviour_submitted(self) -> None:
+        behaviour = self._highlighted_behaviour()
+        if behaviour is None:
+            self._status("No behaviour matches; clear the filter to see them all")
+            return
+        self._set_behaviour(behaviour)
+
+    @on(OptionList.OptionSelected, "#behaviour-options")
+    def _behaviour_clicked(self, event: OptionList.OptionSelected) -> None:
+        behaviour = next((b for b in self._visible_behaviours if b.id == event.option.id), None)
+        if behaviour is not None:
+            self._set_behaviour(behaviour)
+
+    def _set_behaviour(self, behaviour: Behaviour) -> None:
+        self.behaviour = behaviour
+        self.query_one("#behaviour-chosen", Static).update(
+            Text(f"✓ {safe_text(behaviour.title)}  ({behaviour.touch_point})")
+        )
+        self.query_one("#behaviour-filter").display = False
+        self.query_one("#behaviour-options").display = False
+        self._show_standard()
+        self._status("")
+        self.query_one("#outcome").focus()
+
+    def action_change_behaviour(self) -> None:
+        self.query_one("#behaviour-filter").display = True
+        self.query_one("#behaviour-options").display = True
+        self.query_one("#behaviour-filter").focus()
+
+    # --- outcome, cause, note ---------------------------------------------------------------
+
+    @on(KeyChoice.Chosen, "#outcome")
+    def _outcome_chosen(self, event: KeyChoice.Chosen) -> None:
+        missed = event.value == "missed"
+        self._show_cause(missed)
+        if missed:
+            self.query_one("#cause").focus()
+        else:
+            self.query_one("#cause", KeyChoice).clear()
+            self.query_one("#note").focus()
+
+    @on(KeyChoice.Chosen, "#cause")
+    def _cause_chosen(self) -> None:
+        self.query_one("#note").focus()
+
+    def _show_cause(self, show: bool) -> None:
+        self.query_one("#cause").display = show
+        self.query_one("#cause-label").display = show
+
+    @on(Input.Submitted, "#note")
+    @on(Input.Submitted, "#when")
+    def _submit(self) -> None:
+        self.action_save()
+
+    def action_toggle_story(self) -> None:
+        story = self.query_one("#story", Checkbox)
+        story.value = not story.value
+
+    # --- save / cancel ---------------------------------------------------------------------
+
+    def _state(self) -> tuple:
+        outcome = self.query_one("#outcome", KeyChoice)
+        cause = self.query_one("#cause", KeyChoice)
+        return (
+            self.employee.id if self.employee else None,
+            self.behaviour.id if self.behaviour else None,
+            outcome.selected if outcome.has_choice else "",
+            cause.selected if cause.has_choice else "",
+            self.query_one("#note", Input).value,
+            self.query_one("#story", Checkbox).value,
+            self.query_one("#when", Input).value.strip(),
+            self.query_one("#employee-filter", Input).value if self.employee is None else "",
+        )
+
+    @property
+    def is_dirty(self) -> bool:
+        return self._initial is not None and self._state() != self._initial
+
+    def _status(self, message: str) -> None:
+        self.query_one("#status", Static).update(Text(message))
+
+    def _parse_when(self) -> datetime | None:
+        text = self.query_one("#when", Input).value.strip()
+        if not text or text.lower() == "now":
+            return None
+        if len(text) <= 5 and ":" in text:  # "14:30" means today at 14:30
+            text = f"{clock.today().isoformat()}T{text}"
+        return clock.parse_instant(text.replace(" ", "T", 1))
+
+    def action_save(self) -> None:
+        from pydantic import ValidationError
+
+        from floorcoach.models import ObservationInput
+
+        if self._saving:
+            return
+        outcome = self.query_one("#outcome", KeyChoice)
+        cause = self.query_one("#cause", KeyChoice)
+        if self.employee is None:
+            self._status("Choose the employee first")
+            self.query_one("#employee-filter").focus()
+            return
+        if self.behaviour is None:
+            self._status("Choose the behaviour you observed")
+            self.action_change_behaviour()
+            return
+        if not outcome.has_choice:
+            self._status("Choose the outcome: m met, x missed, e exceeded")
+            outcome.focus()
+            return
+        try:
+            when = self._parse_when()
+        except ValueError:
+            self._status(
+                "When: write 'now', a time like 14:30, or a date and time 2026-11-24 14:30"
+            )
+            self.query_one("#when").focus()
+            return
+        try:
+            data = ObservationInput(
+                employee_id=self.employee.id,
+                behaviour_id=self.behaviour.id,
+                outcome=outcome.selected,
+                cause=cause.selected if outcome.selected == "missed" else None,
+                note=self.query_one("#note", Input).value,
+                story=self.query_one("#story", Checkbox).value,
+                observed_at=when,
+            )
+        except ValidationError as exc:
+            self._status(str(exc.errors()[0]["msg"]))
+            return
+        self._saving = True
+        self._status("Saving…")
+        self.app.run_db(self._save_job(data), done=self._saved, failed=self._save_failed)
+
+    def _save_job(self, data):
+        from floorcoach.observations import edit_observation, log_observation
+
+        supervisor = self.app.supervisor
+        editing = self.editing
+        if editing is None:
+            return lambda store: log_observation(store, data, supervisor=supervisor)
+        return lambda store: edit_observation(
+            store, editing.id, data, by=supervisor, expected_version=editing.version
+        )
+
+    def _saved(self, observation: Observation) -> None:
+        self._saving = False
+        self._initial = self._state()
+        self.app.last_employee = self.employee
+        verb = "Corrected" if self.editing else "Saved"
+        self.app.notify(
+            f"{verb}: {safe_text(observation.employee_name)} · {observation.behaviour_title} · "
+            f"{observation.outcome.value}. Press a for another for the same person.",
+            title=verb,
+            markup=False,
+        )
+        self.dismiss(observation)
+
+    def _save_failed(self, exc: Exception) -> None:
+        self._saving = False
+        self._status(f"Not saved: {exc}")
+
+    def action_cancel(self) -> None:
+        if not self.is_dirty:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Discard this observation? What you typed will be lost.",
+                yes="Discard",
+                no="Keep editing",
+            ),
+            answered,
+        )
+
+
+def _move(options: OptionList, delta: int) -> None:
+    """Move the highlight by `delta`, skipping the disabled group headings."""
+    count = options.option_count
+    if not count:
+        return
+    index = options.highlighted if options.highlighted is not None else -1
+    step = 1 if delta > 0 else -1
+    remaining = abs(delta)
+    while remaining:
+        candidate = index + step
+        while 0 <= candidate < count and options.get_option_at_index(candidate).disabled:
+            candidate += step
+        if not 0 <= candidate < count:
+            break
+        index = candidate
+        remaining -= 1
+    if index >= 0:
+        options.highlighted = index

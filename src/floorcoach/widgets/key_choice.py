@@ -1,0 +1,83 @@
+"""A row of single-key choices (`m` met, `x` missed …) that can be picked with one key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import events
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+
+@dataclass(frozen=True)
+class Choice:
+    keys: tuple[str, ...]
+    value: str | None
+    label: str
+
+
+class KeyChoice(Widget, can_focus=True):
+    """Shows `[m] met  [x] missed  [e] exceeded`; a key press chooses and posts `Chosen`."""
+
+    DEFAULT_CSS = """
+    KeyChoice {
+        height: auto;
+        padding: 0 1;
+    }
+    KeyChoice:focus {
+        background: $boost;
+    }
+    """
+
+    selected: reactive[str | None] = reactive(None)
+
+    class Chosen(Message):
+        def __init__(self, widget: KeyChoice, value: str | None) -> None:
+            super().__init__()
+            self.widget = widget
+            self.value = value
+
+        @property
+        def control(self) -> KeyChoice:
+            return self.widget
+
+    def __init__(self, choices: list[Choice], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.choices = choices
+        self._chosen_once = False
+
+    def render(self) -> Text:
+        text = Text()
+        for index, choice in enumerate(self.choices):
+            if index:
+                text.append("   ")
+            chosen = self._chosen_once and choice.value == self.selected
+            style = "bold reverse" if chosen else ""
+            text.append(f"[{choice.keys[0]}]", style="bold" if not chosen else style)
+            text.append(f" {choice.label}", style=style)
+        return text
+
+    def choose(self, value: str | None) -> None:
+        self._chosen_once = True
+        self.selected = value
+        self.refresh()
+        self.post_message(self.Chosen(self, value))
+
+    def clear(self) -> None:
+        self._chosen_once = False
+        self.selected = None
+        self.refresh()
+
+    @property
+    def has_choice(self) -> bool:
+        return self._chosen_once
+
+    def on_key(self, event: events.Key) -> None:
+        for choice in self.choices:
+            if event.key in choice.keys or (event.character and event.character in choice.keys):
+                event.stop()
+                event.prevent_default()
+                self.choose(choice.value)
+                return
