@@ -168,6 +168,20 @@ class FloorcoachApp(App[int]):
             return
         self.action_log_observation(self.last_employee)
 
+    def action_push(self, target: str, *args: str) -> None:
+        """Open a screen named `module:Class` (under floorcoach.screens), e.g. from the palette.
+
+        Features add screens without editing this file: a palette entry names the screen.
+        """
+        import importlib
+
+        module_name, _, class_name = target.partition(":")
+        module = importlib.import_module(f"floorcoach.screens.{module_name}")
+        if not self.ready:
+            self.notify("Still opening the database…", timeout=3)
+            return
+        self.push_screen(getattr(module, class_name)(*args))
+
     def action_show_home(self) -> None:
         while len(self.screen_stack) > 2:
             self.pop_screen()

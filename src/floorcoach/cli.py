@@ -246,13 +246,27 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true", help="add even if records exist")
     demo.set_defaults(handler=cmd_demo)
 
-    for register in EXTRA_COMMANDS:
+    for register in _feature_commands():
         register(commands)
     return parser
 
 
-# Later features add their subcommands here: each entry takes the subparsers object.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+def _feature_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Each feature's `floorcoach/cli_<feature>.py` adds its subcommands via `register()`.
+
+    Found by name, so a new feature never edits this file; sorted, so --help is stable.
+    """
+    import importlib
+    import pkgutil
+
+    import floorcoach
+
+    names = sorted(
+        info.name
+        for info in pkgutil.iter_modules(floorcoach.__path__)
+        if info.name.startswith("cli_")
+    )
+    return [importlib.import_module(f"floorcoach.{name}").register for name in names]
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:

@@ -57,133 +57,15 @@ def new_id() -> str:
 # --- schema -----------------------------------------------------------------------------
 
 
-def run_script(db: sqlite_utils.Database, script: str) -> None:
-    """Run several statements inside the current transaction.
+def _migrations() -> dict[int, Callable[[sqlite_utils.Database], None]]:
+    from floorcoach.migrations import load_migrations
 
-    `executescript` would commit first, breaking the one-transaction-per-migration rule.
-    """
-    pending = ""
-    for line in script.splitlines(keepends=True):
-        pending += line
-        if sqlite3.complete_statement(pending):
-            db.conn.execute(pending)
-            pending = ""
-    if pending.strip():
-        raise ValueError(f"incomplete SQL statement in migration: {pending.strip()[:60]}")
+    return load_migrations()
 
 
-Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: dict[int, Migration] = {}
-
-
-def migration(version: int) -> Callable[[Migration], Migration]:
-    """Register the step that brings the schema from `version - 1` to `version`."""
-
-    def register(fn: Migration) -> Migration:
-        if version in MIGRATIONS:
-            raise ValueError(f"schema migration {version} is defined twice")
-        MIGRATIONS[version] = fn
-        return fn
-
-    return register
-
-
-@migration(1)
-def _create_foundation(db: sqlite_utils.Database) -> None:
-    run_script(
-        db,
-        """
-        CREATE TABLE catalogue (
-            id TEXT PRIMARY KEY,
-            title TEXT NOT NULL,
-            version TEXT NOT NULL,
-            description TEXT NOT NULL DEFAULT '',
-            source TEXT NOT NULL DEFAULT '',
-            loaded_at TEXT NOT NULL
-        );
-        CREATE TABLE behaviour (
-            id TEXT PRIMARY KEY,
-            catalogue_id TEXT NOT NULL REFERENCES catalogue(id),
-            catalogue_version TEXT NOT NULL,
-            touch_point_id TEXT NOT NULL,
-            touch_point TEXT NOT NULL,
-            title TEXT NOT NULL,
-            standard TEXT NOT NULL,
-            look_fors TEXT NOT NULL,
-            position INTEGER NOT NULL DEFAULT 0,
-            retired INTEGER NOT NULL DEFAULT 0
-        );
-        -- Every wording of a behaviour ever used, so old observations keep their meaning.
-        CREATE TABLE behaviour_version (
-            behaviour_id TEXT NOT NULL REFERENCES behaviour(id),
-            catalogue_version TEXT NOT NULL,
-            touch_point TEXT NOT NULL,
-            title TEXT NOT NULL,
-            standard TEXT NOT NULL,
-            look_fors TEXT NOT NULL,
-            recorded_at TEXT NOT NULL,
-            PRIMARY KEY (behaviour_id, catalogue_version)
-        );
-        CREATE TABLE employee (
-            id TEXT PRIMARY KEY,
-            employee_ref TEXT UNIQUE,
-            name TEXT NOT NULL,
-            team TEXT NOT NULL DEFAULT '',
-            active INTEGER NOT NULL DEFAULT 1,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            version INTEGER NOT NULL DEFAULT 1
-        );
-        CREATE INDEX employee_by_team_name ON employee(team, name);
-        CREATE INDEX employee_by_name ON employee(name COLLATE NOCASE);
-        CREATE TABLE observation (
-            id TEXT PRIMARY KEY,
-            employee_id TEXT NOT NULL REFERENCES employee(id),
-            behaviour_id TEXT NOT NULL REFERENCES behaviour(id),
-            observed_at TEXT NOT NULL,
-            local_date TEXT NOT NULL,
-            iso_week TEXT NOT NULL,
-            outcome TEXT NOT NULL CHECK (outcome IN ('met', 'missed', 'exceeded')),
-            cause TEXT CHECK (cause IS NULL OR (outcome = 'missed'
-                              AND cause IN ('skill', 'will', 'system'))),
-            note TEXT NOT NULL DEFAULT '',
-            story INTEGER NOT NULL DEFAULT 0 CHECK (story IN (0, 1)),
-            supervisor TEXT NOT NULL,
-            catalogue_version TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            version INTEGER NOT NULL DEFAULT 1
-        );
-        CREATE INDEX observation_by_employee_time ON observation(employee_id, observed_at);
-        CREATE INDEX observation_by_date ON observation(local_date);
-        CREATE INDEX observation_by_behaviour_week ON observation(behaviour_id, iso_week);
-        -- Append-only: every create, edit and delete of a record about a person.
-        CREATE TABLE record_history (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            record_type TEXT NOT NULL,
-            record_id TEXT NOT NULL,
-            employee_id TEXT,
-            action TEXT NOT NULL CHECK (action IN ('create', 'edit', 'delete')),
-            changed_at TEXT NOT NULL,
-            changed_by TEXT NOT NULL,
-            before TEXT,
-            after TEXT
-        );
-        CREATE INDEX record_history_by_record ON record_history(record_type, record_id);
-        CREATE INDEX record_history_by_employee ON record_history(employee_id);
-        CREATE TRIGGER record_history_is_append_only BEFORE UPDATE ON record_history
-        BEGIN
-            SELECT RAISE(ABORT, 'record history cannot be changed');
-        END;
-        CREATE TABLE setting (
-            key TEXT PRIMARY KEY,
-            value TEXT NOT NULL
-        );
-        """,
-    )
-
-
-SCHEMA_VERSION = max(MIGRATIONS)
+def schema_version_known() -> int:
+    """The newest schema this code can write (the highest migration number)."""
+    return max(_migrations())
 
 
 # --- opening ------------------------------------------------------------------------------
@@ -261,32 +143,33 @@ class Store:
                 f"{self.path} is an SQLite database but not a floorcoach one; it was left "
                 "untouched. Pass --db with a floorcoach database or a new file name."
             )
-        if version > SCHEMA_VERSION:
+        known = schema_version_known()
+        if version > known:
             self.close()
             raise NewerSchemaError(
                 f"{self.path} was written by a newer floorcoach (schema {version}; this "
-                f"version understands up to {SCHEMA_VERSION}). Upgrade floorcoach to open it; "
+                f"version understands up to {known}). Upgrade floorcoach to open it; "
                 "the file was left untouched."
             )
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
-        if version < SCHEMA_VERSION:
+        if version < known:
             if version > 0 and not fresh:
                 backup_copy(
-                    self,
-                    self.path.with_name(f"{self.path.name}.before-schema-{SCHEMA_VERSION}.bak"),
+                    self, self.path.with_name(f"{self.path.name}.before-schema-{known}.bak")
                 )
             self._migrate(version)
 
     def _migrate(self, current: int) -> None:
-        for target in range(current + 1, SCHEMA_VERSION + 1):
+        migrations = _migrations()
+        for target in sorted(v for v in migrations if v > current):
             with self.write():
                 # Re-read inside the write lock: another process may have migrated first.
                 now_at = self.conn.execute("PRAGMA user_version").fetchone()[0]
                 if now_at >= target:
                     continue
-                MIGRATIONS[target](self.db)
+                migrations[target](self.db)
                 self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 self.conn.execute(f"PRAGMA user_version = {target}")
 

@@ -1,0 +1,29 @@
+"""Helpers for driving the real app with Pilot: wait for the database work to land."""
+
+from __future__ import annotations
+
+from floorcoach.app import FloorcoachApp
+
+
+async def settle(app: FloorcoachApp, pilot) -> None:
+    """Wait until every worker is done and the screen has processed their results."""
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def wait_ready(app: FloorcoachApp, pilot) -> None:
+    """Wait until the app has opened the database and loaded the catalogue."""
+    for _ in range(200):
+        if app.ready:
+            break
+        await pilot.pause(0.02)
+    assert app.ready, "the app did not finish opening the database"
+    await settle(app, pilot)
+
+
+async def press_all(app: FloorcoachApp, pilot, *keys: str) -> None:
+    """Press keys one by one, letting database work finish between them (as a person would)."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(app, pilot)
