@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -50,4 +51,7 @@ def pinned_now(monkeypatch: pytest.MonkeyPatch, iso: str) -> None:
     monkeypatch.setenv("FLOORCOACH_NOW", iso)
 
 
+# Deterministic surroundings for every test: no animations, UTC unless a test says otherwise.
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+os.environ["TZ"] = "UTC"
+time.tzset()

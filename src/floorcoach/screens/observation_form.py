@@ -43,7 +43,6 @@ def behaviour_label(number: int | None, behaviour: Behaviour) -> Text:
     text = Text()
     text.append(f"{number} " if number is not None and number <= 9 else "  ", style="bold")
     text.append(safe_text(behaviour.title))
-    text.append(f"  {behaviour.id}", style="dim")
     return text
 
 
@@ -74,32 +73,35 @@ class ObservationForm(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Vertical(id="form-body"):
-            yield Static("Employee", classes="field-label")
-            yield Static("", id="employee-chosen", classes="chosen")
-            yield PickerInput(
-                placeholder="type a name or employee ref, Enter to pick", id="employee-filter"
-            )
-            yield OptionList(id="employee-options")
-            yield Static("Behaviour", classes="field-label")
-            yield Static("", id="behaviour-chosen", classes="chosen")
-            yield PickerInput(
-                placeholder="type to filter; 1–9 or Enter to pick",
-                id="behaviour-filter",
-                digits_pick=True,
-            )
-            yield OptionList(id="behaviour-options")
-            yield Static("", id="standard")
-            yield Static("Outcome", classes="field-label")
-            yield KeyChoice(OUTCOMES, id="outcome")
-            yield Static("Cause of the miss", classes="field-label", id="cause-label")
-            yield KeyChoice(CAUSES, id="cause")
-            yield Static("Note (what happened) — Enter saves", classes="field-label")
-            yield Input(placeholder="optional", id="note", max_length=20_000)
-            with Horizontal(id="bottom-row"):
+        with Horizontal(id="form-body"):
+            with Vertical(id="pick-column"):
+                yield Static("Employee", classes="field-label")
+                yield Static("", id="employee-chosen", classes="chosen")
+                yield PickerInput(
+                    placeholder="type a name or employee ref, Enter to pick", id="employee-filter"
+                )
+                yield OptionList(id="employee-options")
+                yield Static("Behaviour", classes="field-label")
+                yield Static("", id="behaviour-chosen", classes="chosen")
+                yield PickerInput(
+                    placeholder="type to filter; 1–9 or Enter to pick",
+                    id="behaviour-filter",
+                    digits_pick=True,
+                )
+                yield OptionList(id="behaviour-options")
+            with Vertical(id="detail-column"):
+                yield Static("What should happen", classes="field-label")
+                yield Static("", id="standard")
+                yield Static("Outcome", classes="field-label")
+                yield KeyChoice(OUTCOMES, id="outcome")
+                yield Static("Cause of the miss", classes="field-label", id="cause-label")
+                yield KeyChoice(CAUSES, id="cause")
+                yield Static("Note (what happened) — Enter saves", classes="field-label")
+                yield Input(placeholder="optional", id="note", max_length=20_000)
                 yield Checkbox("Story worth sharing (ctrl+t)", id="story")
+                yield Static("When", classes="field-label")
                 yield Input(value="now", placeholder="now, 14:30 or 2026-11-24 14:30", id="when")
-            yield Static("", id="status")
+                yield Static("", id="status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -282,6 +284,7 @@ class ObservationForm(Screen):
         behaviour = self._highlighted_behaviour() or self.behaviour
         text = Text()
         if behaviour is not None:
+            text.append(f"{behaviour.id}\n", style="dim")
             text.append(safe_text(behaviour.standard))
             for look_for in behaviour.look_fors:
                 text.append(f"\n • {safe_text(look_for)}")
