@@ -1,0 +1,50 @@
+"""The core never imports Textual: it must serve the CLI and plain scripts without the UI."""
+
+from __future__ import annotations
+
+import pkgutil
+import re
+import subprocess
+import sys
+
+import floorcoach
+
+UI_MODULES = {"app", "commands", "screens", "widgets", "__main__"}
+
+
+def core_modules() -> list[str]:
+    names = [
+        f"floorcoach.{info.name}"
+        for info in pkgutil.iter_modules(floorcoach.__path__)
+        if info.name not in UI_MODULES
+    ]
+    migrations = [f"{floorcoach.__path__[0]}/migrations"]
+    names += [f"floorcoach.migrations.{info.name}" for info in pkgutil.iter_modules(migrations)]
+    return sorted(names)
+
+
+def test_core_modules_never_import_textual():
+    modules = core_modules()
+    assert "floorcoach.store" in modules and "floorcoach.cli" in modules
+    script = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_screens_never_write_sql():
+    from pathlib import Path
+
+    ui_files = list(Path(floorcoach.__path__[0], "screens").glob("*.py"))
+    ui_files += list(Path(floorcoach.__path__[0], "widgets").glob("*.py"))
+    ui_files += [Path(floorcoach.__path__[0], "app.py")]
+    sql = re.compile(r"\bSELECT\s+[\w*]|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|\.execute\(")
+    for path in ui_files:
+        match = sql.search(path.read_text(encoding="utf-8"))
+        assert match is None, f"{path.name} contains SQL: {match.group(0)!r}"
