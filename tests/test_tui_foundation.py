@@ -183,3 +183,15 @@ async def test_first_run_offers_demo_data(db_path):
         assert isinstance(app.screen, HomeScreen)
     with Store.open(db_path) as store:
         assert len(list_employees(store)) == 24
+
+
+async def test_the_command_palette_opens_an_employee_by_name(db_path, team):
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"carter")
+        await pilot.pause(0.5)
+        await press_all(app, pilot, "enter")
+        assert isinstance(app.screen, EmployeePage)
+        assert app.screen.employee.name == "Ben Carter"

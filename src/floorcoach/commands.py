@@ -1,10 +1,14 @@
-"""The command palette (ctrl+p): every screen and action, found by typing a few letters."""
+"""The command palette (ctrl+p): every screen and action, and any employee by name or ref."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from floorcoach.display import safe_text
 
 if TYPE_CHECKING:
     from floorcoach.app import FloorcoachApp
@@ -41,3 +45,27 @@ class FloorcoachCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), self._command(action), help=help_text)
+        if len(query.strip()) >= 2 and self._app.ready:
+            for employee in await asyncio.to_thread(self._find_employees, query.strip()):
+                label = Text(f"Employee: {safe_text(employee.name)}")
+                detail = f"ref {employee.employee_ref or '–'} · team {employee.team or '–'}"
+                yield Hit(
+                    0.9, label, self._opener(employee), text=label.plain, help=safe_text(detail)
+                )
+
+    def _find_employees(self, query: str) -> list:
+        """Runs in a thread with its own connection: the palette never waits on the UI."""
+        from floorcoach.employees import list_employees
+        from floorcoach.store import Store, StoreError
+
+        try:
+            with Store.open(self._app.db_path, create=False) as store:
+                return list_employees(store, search=query, limit=8)
+        except StoreError:
+            return []
+
+    def _opener(self, employee):
+        def open_page() -> None:
+            self._app.open_employee(employee)
+
+        return open_page
