@@ -31,9 +31,14 @@ def _db_path(args: argparse.Namespace) -> Path:
 
 
 def _open(args: argparse.Namespace):
+    from floorcoach.filesystems import network_filesystem_warning
     from floorcoach.workspace import open_workspace
 
-    return open_workspace(_db_path(args))
+    path = _db_path(args)
+    warning = network_filesystem_warning(path)
+    if warning:
+        print(f"floorcoach: warning: {warning}", file=sys.stderr)
+    return open_workspace(path)
 
 
 def _supervisor() -> str:
@@ -157,7 +162,8 @@ def cmd_log(args: argparse.Namespace) -> int:
             raise CliError(_first_validation_message(exc)) from None
         saved = log_observation(store, data, supervisor=_supervisor())
     print(
-        f"saved {saved.id}: {saved.employee_name} · {saved.behaviour_id} · {saved.outcome.value}"
+        f"saved {saved.id}: {_plain(saved.employee_name)} · {saved.behaviour_id} · "
+        f"{saved.outcome.value}"
         f" · {clock.to_local(saved.observed_at):%Y-%m-%d %H:%M}"
     )
     return EXIT_OK
@@ -184,8 +190,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             store, employees=args.employees, weeks=args.weeks, seed=args.seed, force=args.force
         )
     print(
-        f"{store.path}: added {result.employees} demo employees and "
-        f"{result.observations} observations"
+        f"{store.path}: added {result.employees} demo employees, "
+        f"{result.observations} observations and "
+        f"{result.coaching_sessions} coaching sessions"
     )
     return EXIT_OK
 
@@ -278,15 +285,35 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
     return (CliError, CatalogueError, ConfigError, RosterError, StoreError)
 
 
+def _tui_only(argv: Sequence[str]) -> argparse.Namespace | None:
+    """`floorcoach` or `floorcoach --db PATH`: the app, without building every subcommand.
+
+    Building the full parser imports each feature's CLI module and costs argparse ~20 ms;
+    the supervisor opening the app many times a shift should not pay that (docs/performance.md).
+    Keep in step with the top-level options of `build_parser` (only --db opens the app).
+    """
+    if not argv:
+        return argparse.Namespace(db=None, command=None)
+    if len(argv) == 1 and argv[0].startswith("--db=") and len(argv[0]) > 5:
+        return argparse.Namespace(db=argv[0][5:], command=None)
+    if len(argv) == 2 and argv[0] == "--db" and argv[1] and not argv[1].startswith("-"):
+        return argparse.Namespace(db=argv[1], command=None)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _tui_only(argv)
+    if args is None:
+        args = build_parser().parse_args(argv)
     try:
         if args.command is None:
             return run_tui(args)
         return args.handler(args)
     except _user_error_types() as exc:
-        print(f"floorcoach: {exc}", file=sys.stderr)
+        from floorcoach.display import safe_text  # messages may quote names people typed
+
+        print(f"floorcoach: {safe_text(str(exc), keep_newlines=True)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("floorcoach: interrupted", file=sys.stderr)

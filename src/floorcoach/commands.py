@@ -21,6 +21,42 @@ PALETTE_ENTRIES: list[tuple[str, str, str]] = [
     ("Employees", "show_employees", "The roster: search, add, edit, deactivate"),
     ("Add employee", "add_employee", "Add one person to the roster"),
     ("Import roster CSV", "import_roster", "Add or update employees from an HR file"),
+    (
+        "Coach someone",
+        "push('coaching_form:CoachingForm')",
+        "Log a coaching talk: what was said, the agreed action, when to follow up",
+    ),
+    (
+        "Follow-ups",
+        "push('followups:FollowUpsScreen')",
+        "Coaching follow-ups: overdue, due today, upcoming (f on the home screen)",
+    ),
+    (
+        "Team review",
+        "push('team_review:TeamReviewScreen')",
+        "A team's week: met-rate, change, who was not observed (r on the home screen)",
+    ),
+    (
+        "Behaviour trends",
+        "push('behaviour_view:BehaviourViewScreen')",
+        "Team-wide met-rate per behaviour over weeks, slipping behaviours first",
+    ),
+    (
+        "Process issues",
+        "push('process_issues:ProcessIssuesScreen')",
+        "Misses caused by the system, by behaviour and week, with their notes",
+    ),
+    ("Stories", "push('stories:StoriesScreen')", "Observations flagged as stories worth sharing"),
+    (
+        "Focus behaviours",
+        "push('focus:FocusScreen')",
+        "Set 1-3 behaviours for a team (or everyone) to work on, with start and end dates",
+    ),
+    (
+        "Export CSV for HR",
+        "push('export:ExportScreen')",
+        "Observations or the weekly summary as CSV, by dates, team or employee",
+    ),
 ]
 
 

@@ -107,13 +107,15 @@ NOTES_EXCEEDED = (
 class DemoResult:
     employees: int
     observations: int
+    coaching_sessions: int = 0
 
 
 def has_real_records(store: Store) -> bool:
+    # EXISTS, not count(*): the app asks this at every start, and a count reads every row.
     row = store.conn.execute(
-        "SELECT (SELECT count(*) FROM employee) + (SELECT count(*) FROM observation)"
+        "SELECT EXISTS (SELECT 1 FROM employee) OR EXISTS (SELECT 1 FROM observation)"
     ).fetchone()
-    return row[0] > 0
+    return bool(row[0])
 
 
 def generate_demo(
@@ -157,8 +159,8 @@ def generate_demo(
     observation_rows = []
     for person in people:
         per_week = rng.randint(2, 6)
-        for week in range(weeks):
-            progress = week / max(1, weeks - 1)
+        for week in range(weeks + 1):  # the full weeks before, then this week so far
+            progress = min(1.0, week / max(1, weeks - 1))
             drift = {"improving": 0.45, "slipping": -0.4}.get(person["trend"], 0.0)
             rate = min(0.97, max(0.1, person["base"] + drift * progress))
             for _ in range(rng.randint(max(0, per_week - 2), per_week)):
@@ -214,5 +216,12 @@ def generate_demo(
             "updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             observation_rows,
         )
+        from floorcoach.coaching import insert_demo_coaching
+
+        coaching_sessions = insert_demo_coaching(conn, observation_rows, seed=seed, now=clock.now())
         store.set_setting("demo_data", "true")
-    return DemoResult(employees=len(people), observations=len(observation_rows))
+    return DemoResult(
+        employees=len(people),
+        observations=len(observation_rows),
+        coaching_sessions=coaching_sessions,
+    )

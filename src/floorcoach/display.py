@@ -19,6 +19,10 @@ def _visible(ch: str, keep_newlines: bool) -> str:
         return "␡"
     if 0x80 <= code < 0xA0 or ch in "\u2028\u2029":
         return "�"
+    if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+        # Bidi embeddings, overrides and isolates could reorder the rest of the terminal
+        # line ("Trojan Source"); right-to-left letters themselves are shown as typed.
+        return "�"
     return ch
 
 

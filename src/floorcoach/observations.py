@@ -105,6 +105,11 @@ def log_observation(store: Store, data: ObservationInput, *, supervisor: str) ->
             employee_id=data.employee_id,
             after=_snapshot(saved),
         )
+        # Same transaction: a later observation checks the person's open coaching
+        # follow-ups on this behaviour (`coaching.followups_checked_by` tells the caller).
+        from floorcoach.coaching import check_followups
+
+        check_followups(store, saved, by=supervisor)
     return saved
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -72,19 +73,107 @@ def schema_version_known() -> int:
 
 
 def _check_existing_file(path: Path) -> None:
-    """Refuse, before SQLite touches it, a file that is not an SQLite database."""
+    """Refuse, before SQLite touches it, a file that is not an SQLite database.
+
+    The 100-byte header also carries the application id (offset 68) and the schema
+    version (offset 60): a file another program marked as its own, or one from a newer
+    floorcoach, is refused here without even opening a connection (which could create
+    `-wal`/`-shm` files next to it). `_prepare` checks again through SQLite.
+    """
     try:
         with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
+            header = handle.read(100)
     except PermissionError as exc:
         raise StoreError(f"{path}: cannot open the database: permission denied") from exc
     except OSError as exc:
         raise StoreError(f"{path}: cannot open the database: {exc.strerror or exc}") from exc
-    if header and header != SQLITE_HEADER:
+    if header and header[: len(SQLITE_HEADER)] != SQLITE_HEADER:
         raise NotFloorcoachDatabase(
             f"{path} is not a floorcoach database (it is not an SQLite file); "
             "it was left untouched. Pass --db with the right file."
         )
+    if len(header) < 100:
+        return
+    app_id = int.from_bytes(header[68:72], "big")
+    version = int.from_bytes(header[60:64], "big")
+    if app_id not in (0, APPLICATION_ID):
+        raise _not_ours(path)
+    if app_id == APPLICATION_ID and version > schema_version_known():
+        raise _newer(path, version)
+
+
+def _not_ours(path: Path) -> NotFloorcoachDatabase:
+    return NotFloorcoachDatabase(
+        f"{path} is an SQLite database but not a floorcoach one; it was left "
+        "untouched. Pass --db with a floorcoach database or a new file name."
+    )
+
+
+def _newer(path: Path, version: int) -> NewerSchemaError:
+    return NewerSchemaError(
+        f"{path} was written by a newer floorcoach (schema {version}; this "
+        f"version understands up to {schema_version_known()}). Upgrade floorcoach to open "
+        "it; the file was left untouched."
+    )
+
+
+# How many connections this process has open (or is opening) on each database file.
+# POSIX file locks belong to the process: closing ANY file descriptor on the database
+# drops every lock this process holds on it, including those of its open SQLite
+# connections. Another process may then believe it is the last user, checkpoint and
+# delete the WAL under our feet: a corrupt database (seen here with the TUI and a CLI
+# `log` running together). So the header is read with plain file I/O only while this
+# process has no connection to the file; later opens rely on the first check.
+_IN_USE: dict[str, int] = {}
+_IN_USE_LOCK = threading.Lock()
+
+
+def _claim(path: Path, *, create: bool, allow_newer: bool = False) -> Callable[[], None]:
+    """Check (or create) the file and count a connection to it; returns the release."""
+    key = os.path.realpath(path)
+    with _IN_USE_LOCK:
+        if path.exists():
+            if not _IN_USE.get(key):
+                try:
+                    _check_existing_file(path)
+                except NewerSchemaError:
+                    if not allow_newer:
+                        raise
+        elif create:
+            try:
+                _create_private_file(path)
+            except FileExistsError:
+                pass  # another process created it a moment ago: SQLite checks it next
+            except OSError as exc:
+                raise StoreError(
+                    f"{path}: cannot create the database: {exc.strerror or exc}"
+                ) from exc
+        else:
+            raise StoreError(f"{path}: no such database")
+        _IN_USE[key] = _IN_USE.get(key, 0) + 1
+    released = False
+
+    def release() -> None:
+        nonlocal released
+        with _IN_USE_LOCK:
+            if released:
+                return
+            released = True
+            _IN_USE[key] -= 1
+            if not _IN_USE[key]:
+                del _IN_USE[key]
+
+    return release
+
+
+@contextmanager
+def file_in_use(path: Path, *, allow_newer: bool = False) -> Iterator[None]:
+    """For connections opened outside `Store.open` (backups): check the file, count the use."""
+    release = _claim(Path(path), create=False, allow_newer=allow_newer)
+    try:
+        yield
+    finally:
+        release()
 
 
 def _create_private_file(path: Path) -> None:
@@ -112,66 +201,72 @@ class Store:
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, create: bool = True) -> Store:
         path = Path(path)
-        fresh = not path.exists() or path.stat().st_size == 0
-        if path.exists():
-            _check_existing_file(path)
-        elif create:
-            try:
-                _create_private_file(path)
-            except OSError as exc:
-                raise StoreError(
-                    f"{path}: cannot create the database: {exc.strerror or exc}"
-                ) from exc
-        else:
-            raise StoreError(f"{path}: no such database")
+        release = _claim(path, create=create)
+        conn = None
         try:
             conn = _connect(path)
             store = cls(path, conn)
-            store._prepare(fresh)
+            store._release = release
+            store._prepare()
         except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
+            release()
             raise _translate(exc, path) from exc
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            release()
+            raise
         return store
 
-    def _prepare(self, fresh: bool) -> None:
+    def _prepare(self) -> None:
         conn = self.conn
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
         if app_id != APPLICATION_ID and (has_tables or version):
-            self.close()
-            raise NotFloorcoachDatabase(
-                f"{self.path} is an SQLite database but not a floorcoach one; it was left "
-                "untouched. Pass --db with a floorcoach database or a new file name."
-            )
+            raise _not_ours(self.path)
         known = schema_version_known()
         if version > known:
-            self.close()
-            raise NewerSchemaError(
-                f"{self.path} was written by a newer floorcoach (schema {version}; this "
-                f"version understands up to {known}). Upgrade floorcoach to open it; "
-                "the file was left untouched."
-            )
+            raise _newer(self.path, version)
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         if version < known:
-            if version > 0 and not fresh:
-                backup_copy(
-                    self, self.path.with_name(f"{self.path.name}.before-schema-{known}.bak")
-                )
-            self._migrate(version)
+            backup = None
+            if version > 0:  # an empty new file has nothing worth a copy
+                backup = backup_copy(self, _free_name(self.path, f".before-schema-{known}.bak"))
+            try:
+                self._migrate(version)
+            except Exception as exc:
+                kept = f"; a copy from before was kept at {backup}" if backup else ""
+                raise StoreError(
+                    f"{self.path}: could not upgrade the database from schema {version} to "
+                    f"{known}: {exc}. Nothing was changed{kept}."
+                ) from exc
 
     def _migrate(self, current: int) -> None:
+        """Every pending step in ONE transaction: a failure leaves the file as it was."""
         migrations = _migrations()
-        for target in sorted(v for v in migrations if v > current):
-            with self.write():
-                # Re-read inside the write lock: another process may have migrated first.
-                now_at = self.conn.execute("PRAGMA user_version").fetchone()[0]
-                if now_at >= target:
-                    continue
+        with self.write():
+            # Re-read inside the write lock: another process may have migrated first.
+            now_at = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            pending = sorted(v for v in migrations if v > max(current, now_at))
+            if not pending:
+                return
+            broken_before = len(self.conn.execute("PRAGMA foreign_key_check").fetchall())
+            for target in pending:
                 migrations[target](self.db)
                 self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 self.conn.execute(f"PRAGMA user_version = {target}")
+            broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+            if len(broken) > broken_before:  # a table rebuild lost the rows others point to
+                table, rowid, parent, _ = broken[0]
+                raise StoreError(
+                    f"after the upgrade, a row of {table} (rowid {rowid}) points to a missing "
+                    f"{parent} ({len(broken)} such rows)"
+                )
 
     @property
     def schema_version(self) -> int:
@@ -195,6 +290,12 @@ class Store:
             raise _translate(exc, self.path) from exc
         try:
             yield conn
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.rollback()
+            if _is_environmental(exc):  # busy, full disk, read-only: the user can act on it
+                raise _translate(exc, self.path) from exc
+            raise
         except BaseException:
             if conn.in_transaction:
                 conn.rollback()
@@ -253,6 +354,10 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        self._release()  # after the close: only then may this process read the file again
+
+    def _release(self) -> None:
+        pass
 
     def __enter__(self) -> Store:
         return self
@@ -262,28 +367,38 @@ class Store:
 
 
 def backup_copy(store: Store, target: Path) -> Path:
-    """A consistent copy of the live database (SQLite backup API), private and synced."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    partial = target.with_name(target.name + ".partial")
-    if partial.exists():
-        partial.unlink()
-    fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
-    dest = sqlite3.connect(str(partial))
-    try:
-        store.conn.backup(dest)
-        dest.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        dest.close()
-    with partial.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(partial, target)
-    return target
+    """A consistent copy of the live database (SQLite backup API), private and synced.
+
+    The copy logic lives in `floorcoach.backup` (also used by `floorcoach backup`).
+    """
+    from floorcoach.backup import copy_connection
+
+    return copy_connection(store.conn, Path(target))
+
+
+def _free_name(path: Path, suffix: str) -> Path:
+    """`path` + `suffix`, or with `-2`, `-3` … added so an earlier copy is never overwritten."""
+    candidate = path.with_name(path.name + suffix)
+    number = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}{suffix}-{number}")
+        number += 1
+    return candidate
+
+
+def _is_environmental(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc)
+    return any(
+        word in text for word in ("locked", "busy", "readonly", "read-only", "full", "I/O error")
+    )
 
 
 def _translate(exc: sqlite3.DatabaseError, path: Path) -> StoreError:
     text = str(exc)
+    if "disk is full" in text:
+        return StoreError(f"{path}: the disk is full; nothing was saved. Free some space.")
+    if "I/O error" in text:
+        return StoreError(f"{path}: the disk reported an error ({text}); nothing was saved.")
     if "locked" in text or "busy" in text:
         return DatabaseBusy(
             f"{path} is busy: another floorcoach is writing to it. Nothing was lost; "

@@ -66,14 +66,63 @@ class EmployeeForm(ModalScreen[Employee | None]):
             job = lambda store: update_employee(  # noqa: E731
                 store, employee.id, data, by=by, expected_version=employee.version
             )
-        self.app.run_db(job, done=self._saved, failed=self._failed)
+        self.app.run_db(job, done=self._saved, failed=self._failed, asks_on_conflict=True)
 
     def _saved(self, employee: Employee) -> None:
         self.notify(f"Saved {safe_text(employee.name)}", markup=False)
         self.dismiss(employee)
 
     def _failed(self, exc: Exception) -> None:
+        from floorcoach.employees import get_employee
+        from floorcoach.store import ConflictError
+
+        if isinstance(exc, ConflictError) and self.employee is not None:
+            employee_id = self.employee.id
+            self.query_one("#error", Static).update(Text("Someone else changed this person"))
+            self.app.run_db(lambda store: get_employee(store, employee_id), done=self._conflict)
+            return
         self.query_one("#error", Static).update(Text(str(exc)))
+
+    def _conflict(self, current: Employee) -> None:
+        """Changed elsewhere while this dialog was open: show theirs and let the person decide."""
+        from floorcoach.widgets.choice_dialog import ChoiceDialog
+
+        body = Text("Someone else saved a change to this person while you were editing.\n")
+        body.append("Now: ", style="bold")
+        body.append(
+            f"{safe_text(current.name)} · ref {safe_text(current.employee_ref or '–')} · "
+            f"team {safe_text(current.team or '–')}" + ("" if current.active else " · inactive")
+        )
+
+        def answered(choice: str | None) -> None:
+            if choice == "reload":
+                self.employee = current
+                self.query_one("#name", Input).value = current.name
+                self.query_one("#ref", Input).value = current.employee_ref or ""
+                self.query_one("#team", Input).value = current.team
+                self.query_one("#error", Static).update(
+                    Text("Showing the current details; your changes were dropped")
+                )
+            elif choice == "mine":
+                self.employee = current
+                self.action_save()
+            else:
+                self.query_one("#error", Static).update(
+                    Text("Not saved: your changes are still here; save again to decide")
+                )
+
+        self.app.push_screen(
+            ChoiceDialog(
+                "Changed elsewhere",
+                body,
+                [
+                    ("r", "reload", "Reload theirs"),
+                    ("s", "mine", "Save mine over it"),
+                    ("k", "keep", "Keep editing"),
+                ],
+            ),
+            answered,
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)

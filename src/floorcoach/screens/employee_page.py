@@ -1,4 +1,6 @@
-"""One person: who they are and their observation timeline, newest first."""
+"""One person: who they are and their timeline, newest first — observations and coaching
+sessions interleaved, with the coaching summary (follow-ups, recognition : correction,
+did the last coaching stick) on top."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from floorcoach.display import safe_text
 from floorcoach.models import Employee, Observation
 from floorcoach.screens.home import _outcome_text
 from floorcoach.widgets.confirm import ConfirmDialog
+from floorcoach.widgets.trend_grid import TrendGrid
 
 TIMELINE_PAGE = 100
 
@@ -25,18 +28,26 @@ class EmployeePage(Screen):
         Binding("h", "history", "History", id="observation-history"),
         Binding("delete,ctrl+d", "delete", "Delete", id="delete-observation"),
         Binding("m", "more", "Older", id="more-observations"),
+        Binding("k", "coach", "Coach", id="coach-employee"),
+        Binding("t", "toggle_trend", "Trend / timeline", id="toggle-trend"),
+        Binding("w", "widen_trend", "12 / 52 weeks", id="widen-trend"),
     ]
 
     def __init__(self, employee: Employee) -> None:
         super().__init__()
         self.employee = employee
         self._observations: list[Observation] = []
+        self._entries: list = []  # coaching.TimelineEntry rows, in table order
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="employee-header")
+        yield Static("", id="coaching-summary")
         yield Static("", id="timeline-title", classes="panel-title")
         yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        trend = TrendGrid(self.employee.id, id="trend")
+        trend.display = False  # `t` switches between the timeline and the trend
+        yield trend
         yield Footer()
 
     def on_mount(self) -> None:
@@ -61,30 +72,51 @@ class EmployeePage(Screen):
         self.query_one("#employee-header", Static).update(text)
 
     def refresh_data(self) -> None:
+        from floorcoach.coaching import count_coaching, employee_timeline_entries
         from floorcoach.employees import get_employee
-        from floorcoach.observations import count_observations, employee_timeline
+        from floorcoach.observations import count_observations
 
         employee_id = self.employee.id
 
         def job(store):
             return (
                 get_employee(store, employee_id),
-                employee_timeline(store, employee_id, limit=TIMELINE_PAGE),
-                count_observations(store, employee_id),
+                employee_timeline_entries(store, employee_id, limit=TIMELINE_PAGE),
+                (count_observations(store, employee_id), count_coaching(store, employee_id)),
             )
 
         self.app.run_db(job, done=self._show, group=f"timeline-{employee_id}", exclusive=True)
+        self._refresh_trend()
+        self._refresh_coaching_summary()
+
+    def _refresh_coaching_summary(self) -> None:
+        from floorcoach.coaching import employee_coaching_summary
+
+        employee_id = self.employee.id
+        self.app.run_db(
+            lambda store: employee_coaching_summary(store, employee_id),
+            done=lambda summary: self.query_one("#coaching-summary", Static).update(
+                Text(safe_text("\n".join(summary.lines()), keep_newlines=True))
+            ),
+            group=f"coaching-summary-{employee_id}",
+            exclusive=True,
+        )
 
     def _show(self, result) -> None:
-        self.employee, observations, total = result
+        self.employee, entries, totals = result
         self._show_header()
         self._observations = []
+        self._entries = []
         self.query_one("#timeline", DataTable).clear()
-        self._append(observations, total)
+        self._append(entries, totals)
 
-    def _append(self, observations: list[Observation], total: int) -> None:
+    def _append(self, entries: list, totals: tuple[int, int]) -> None:
         table = self.query_one("#timeline", DataTable)
-        for obs in observations:
+        for entry in entries:
+            obs = entry.observation
+            if obs is None:
+                table.add_row(*_coaching_cells(entry), key=entry.coaching.id)
+                continue
             table.add_row(
                 f"{clock.to_local(obs.observed_at):%Y-%m-%d %H:%M}",
                 Text(safe_text(obs.touch_point, limit=24)),
@@ -94,33 +126,50 @@ class EmployeePage(Screen):
                 Text(safe_text(obs.supervisor, limit=20)),
                 key=obs.id,
             )
-        self._observations += observations
-        shown = len(self._observations)
-        title = f"Observations: {total}"
-        if shown < total:
+        self._entries += entries
+        self._observations += [e.observation for e in entries if e.observation is not None]
+        observations, sessions = totals
+        shown = len(self._entries)
+        title = f"Observations: {observations} · coaching sessions: {sessions}"
+        if shown < observations + sessions:
             title += f" (showing the latest {shown}; m for older)"
+        title += " — k coaches on the selected observation"
         self.query_one("#timeline-title", Static).update(Text(title))
 
     def action_more(self) -> None:
-        from floorcoach.observations import count_observations, employee_timeline
+        from floorcoach.coaching import count_coaching, employee_timeline_entries
+        from floorcoach.observations import count_observations
 
-        if not self._observations:
+        if not self._entries:
             return
-        before = clock.utc_text(self._observations[-1].observed_at)
+        before = clock.utc_text(self._entries[-1].at)
         employee_id = self.employee.id
         self.app.run_db(
             lambda store: (
-                employee_timeline(store, employee_id, before=before, limit=TIMELINE_PAGE),
-                count_observations(store, employee_id),
+                employee_timeline_entries(store, employee_id, before=before, limit=TIMELINE_PAGE),
+                (count_observations(store, employee_id), count_coaching(store, employee_id)),
             ),
             done=lambda result: self._append(*result),
         )
 
-    def _selected(self) -> Observation | None:
+    def _selected_entry(self):
         table = self.query_one("#timeline", DataTable)
-        if not self._observations or table.cursor_row is None:
+        if not self._entries or table.cursor_row is None:
             return None
-        return self._observations[min(table.cursor_row, len(self._observations) - 1)]
+        return self._entries[min(table.cursor_row, len(self._entries) - 1)]
+
+    def _selected(self) -> Observation | None:
+        entry = self._selected_entry()
+        return entry.observation if entry is not None else None
+
+    def action_coach(self) -> None:
+        """Coach this person; on an observation row, about that observation (prefilled)."""
+        from floorcoach.screens.coaching_form import CoachingForm
+
+        if not self.employee.active:
+            self.notify(f"{safe_text(self.employee.name)} is inactive", markup=False)
+            return
+        self.app.push_screen(CoachingForm(employee=self.employee, observation=self._selected()))
 
     def action_log(self) -> None:
         if not self.employee.active:
@@ -136,6 +185,12 @@ class EmployeePage(Screen):
             self.app.push_screen(ObservationForm(editing=observation))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        entry = self._selected_entry()
+        if entry is not None and entry.coaching is not None:
+            from floorcoach.screens.coaching_record import CoachingRecordScreen
+
+            self.app.push_screen(CoachingRecordScreen(entry.coaching.id))
+            return
         self.action_correct()
 
     def action_history(self) -> None:
@@ -179,3 +234,46 @@ class EmployeePage(Screen):
             ),
             answered,
         )
+
+    # --- trend (weeks × behaviours) ---------------------------------------------------
+
+    def _refresh_trend(self) -> None:
+        trend = self.query_one("#trend", TrendGrid)
+        if trend.display:
+            trend.load(self.employee.id)
+
+    def action_toggle_trend(self) -> None:
+        """Switch between the timeline and the weeks × behaviours trend."""
+        trend = self.query_one("#trend", TrendGrid)
+        showing = not trend.display
+        trend.display = showing
+        self.query_one("#timeline").display = not showing
+        self.query_one("#timeline-title").display = not showing
+        if showing:
+            trend.load(self.employee.id)
+            trend.query_one("#trend-table").focus()
+        else:
+            self.query_one("#timeline").focus()
+
+    def action_widen_trend(self) -> None:
+        trend = self.query_one("#trend", TrendGrid)
+        if not trend.display:
+            self.action_toggle_trend()
+        weeks = trend.toggle_width()
+        self.notify(f"Trend: last {weeks} weeks", timeout=2)
+
+
+def _coaching_cells(entry) -> tuple:
+    """A coaching session as a timeline row: kind, behaviours, follow-up, did it stick."""
+    session = entry.coaching
+    statuses = {f.status.value.replace("_", " ") for f in session.follow_ups}
+    follow_up = "follow-up " + "/".join(sorted(statuses)) if statuses else ""
+    stick = entry.stick.short() if entry.stick is not None else ""
+    return (
+        f"{clock.to_local(session.held_at):%Y-%m-%d %H:%M}",
+        Text(f"Coaching · {session.kind.value}", style="bold magenta"),
+        Text(safe_text(", ".join(session.behaviour_titles), limit=48)),
+        Text(follow_up, style="yellow" if "open" in statuses else ""),
+        Text(safe_text(stick, limit=60)),
+        Text(safe_text(session.supervisor, limit=20)),
+    )

@@ -16,6 +16,10 @@ QUICK_KEYS = """\
 o / ctrl+o  log an observation
 a           another for the same person
 e           employees
+f           follow-ups
+k           coach on this row
+n           observe who's next
+r           team review
 ctrl+p      every screen and action
 ctrl+q      quit"""
 
@@ -25,7 +29,17 @@ class HomeScreen(Screen):
         Binding("o", "app.log_observation", "Log observation", id="log"),
         Binding("a", "app.log_again", "Again, same person", id="log-again"),
         Binding("e", "app.show_employees", "Employees", id="employees"),
+        Binding("f", "app.push('followups:FollowUpsScreen')", "Follow-ups", id="follow-ups"),
+        Binding("k", "coach", "Coach", id="coach-from-today", show=False),
         Binding("enter", "open_employee", "Open employee", id="open-employee", show=False),
+        Binding("n", "observe_next", "Who's next", id="observe-next"),
+        Binding(
+            "r",
+            "app.push('team_review:TeamReviewScreen')",
+            "Team review",
+            id="team-review",
+            show=False,
+        ),
     ]
 
     def __init__(self) -> None:
@@ -39,6 +53,11 @@ class HomeScreen(Screen):
                 yield Static("Today", id="today-title", classes="panel-title")
                 yield DataTable(id="today", cursor_type="row", zebra_stripes=True)
             with Vertical(id="side-panel"):
+                yield Static("Follow-ups", classes="panel-title", id="follow-ups-title")
+                yield Static("", id="follow-ups-panel")
+                yield Static("", id="recognition-ratio")
+                yield Static("Who's next", classes="panel-title", id="whos-next-title")
+                yield Static("", id="whos-next")
                 yield Static("Quick keys", classes="panel-title")
                 yield Static(Text(QUICK_KEYS), id="quick-keys")
         yield Footer()
@@ -63,6 +82,72 @@ class HomeScreen(Screen):
             done=self._show_today,
             group="home",
             exclusive=True,
+        )
+        self._refresh_coaching_panel()
+        self._refresh_whos_next()
+
+    def _refresh_coaching_panel(self) -> None:
+        """Overdue and due-today follow-ups, and this supervisor's recognition : correction."""
+        from datetime import timedelta
+
+        from floorcoach.coaching import followup_summary, recognition_counts
+
+        today = clock.today()
+        supervisor = self.app.supervisor
+        self.app.run_db(
+            lambda store: (
+                followup_summary(store, today, limit=6),
+                recognition_counts(
+                    store,
+                    date_from=today - timedelta(days=29),
+                    date_to=today,
+                    supervisor=supervisor,
+                ),
+            ),
+            done=self._show_coaching_panel,
+            group="home-coaching",
+            exclusive=True,
+        )
+
+    def _show_coaching_panel(self, result) -> None:
+        from floorcoach.coaching import describe_ratio
+        from floorcoach.screens.followups import due_label
+
+        summary, (recognition, correction) = result
+        today = clock.today()
+        self.query_one("#follow-ups-title", Static).update(
+            Text(f"Follow-ups: {summary.overdue} overdue · {summary.due_today} due today")
+        )
+        text = Text()
+        for item in summary.items:
+            text.append_text(due_label(item.due, today))
+            text.append(f"  {safe_text(item.employee_name, limit=22)}\n")
+            text.append(f"   {safe_text(item.behaviour_title, limit=34)}\n", style="dim")
+        more = summary.overdue + summary.due_today - len(summary.items)
+        if more > 0:
+            text.append(f"… and {more} more (f)\n")
+        if not summary.items:
+            text.append(f"Nothing due; {summary.upcoming} upcoming (f)\n", style="dim")
+        text.rstrip()
+        self.query_one("#follow-ups-panel", Static).update(text)
+        self.query_one("#recognition-ratio", Static).update(
+            Text(f"Yours, last 30 days:\n{describe_ratio(recognition, correction)}")
+        )
+
+    def action_coach(self) -> None:
+        from floorcoach.employees import get_employee
+        from floorcoach.screens.coaching_form import CoachingForm
+
+        table = self.query_one("#today", DataTable)
+        if not self._rows or table.cursor_row is None:
+            self.notify("Select an observation first, or press k on an employee's page")
+            return
+        observation = self._rows[min(table.cursor_row, len(self._rows) - 1)]
+        self.app.run_db(
+            lambda store: get_employee(store, observation.employee_id),
+            done=lambda employee: self.app.push_screen(
+                CoachingForm(employee=employee, observation=observation)
+            ),
         )
 
     def _show_today(self, observations: list) -> None:
@@ -98,6 +183,43 @@ class HomeScreen(Screen):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open_employee()
+
+    # --- who's next (trends) ------------------------------------------------------------
+
+    def _refresh_whos_next(self) -> None:
+        """Whom to observe this shift: least recently observed, fewest lately."""
+        from floorcoach.trends import whos_next
+
+        self.app.run_db(
+            lambda store: whos_next(store, limit=5),
+            done=self._show_whos_next,
+            group="home-whos-next",
+            exclusive=True,
+        )
+
+    def _show_whos_next(self, suggestions: list) -> None:
+        self._next = suggestions
+        text = Text()
+        for suggestion in suggestions:
+            text.append(safe_text(suggestion.name, limit=24), style="bold")
+            text.append(f"  {suggestion.reason}\n", style="dim")
+        if not suggestions:
+            text.append("No one on the roster yet\n", style="dim")
+        else:
+            text.append("n observes the first one\n", style="dim")
+        self.query_one("#whos-next", Static).update(text)
+
+    def action_observe_next(self) -> None:
+        from floorcoach.employees import get_employee
+
+        suggestions = getattr(self, "_next", [])
+        if not suggestions:
+            self.notify("No one to suggest yet; add people under Employees (e)", timeout=3)
+            return
+        self.app.run_db(
+            lambda store: get_employee(store, suggestions[0].employee_id),
+            done=self.app.action_log_observation,
+        )
 
 
 def _outcome_text(outcome: str, cause: str | None) -> Text:

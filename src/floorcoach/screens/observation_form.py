@@ -7,6 +7,7 @@ is thrown away without asking.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 
 from rich.text import Text
@@ -20,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from floorcoach import clock
 from floorcoach.display import safe_text
+from floorcoach.drafts import DraftWriter
 from floorcoach.models import Behaviour, Employee, Observation
 from floorcoach.widgets.confirm import ConfirmDialog
 from floorcoach.widgets.key_choice import Choice, KeyChoice
@@ -37,6 +39,7 @@ CAUSES = [
     Choice(("u", "0"), None, "not sure"),
 ]
 EMPLOYEE_MATCHES = 8
+DRAFT_EVERY_S = 0.5  # how often a changed form is written to its draft file
 
 
 def behaviour_label(number: int | None, behaviour: Behaviour) -> Text:
@@ -68,6 +71,9 @@ class ObservationForm(Screen):
         self._visible_behaviours: list[Behaviour] = []
         self._saving = False
         self._initial: tuple | None = None
+        self._drafts: DraftWriter | None = None  # nothing typed is lost: see _autosave_draft
+        self._draft_state: tuple | None = None
+        self._opened_at = clock.now()
 
     # --- layout --------------------------------------------------------------------------
 
@@ -92,6 +98,7 @@ class ObservationForm(Screen):
             with Vertical(id="detail-column"):
                 yield Static("What should happen", classes="field-label")
                 yield Static("", id="standard")
+                yield Static("", id="followup-notice")
                 yield Static("Outcome", classes="field-label")
                 yield KeyChoice(OUTCOMES, id="outcome")
                 yield Static("Cause of the miss", classes="field-label", id="cause-label")
@@ -114,9 +121,11 @@ class ObservationForm(Screen):
             self._set_employee(self.employee)
         else:
             self.query_one("#employee-filter").focus()
+            self._load_focus(None)  # everyone's focus until the employee (and team) is known
         self._filter_behaviours("")
         self._initial = self._state()
         self.sub_title = "Correct observation" if self.editing else "Log observation"
+        self._start_drafts()
 
     def _load_for_editing(self, obs: Observation) -> None:
         self._set_employee(
@@ -206,6 +215,8 @@ class ObservationForm(Screen):
         self.query_one("#employee-filter").display = False
         self.query_one("#employee-options").display = False
         self._status("")
+        self._check_open_follow_up()
+        self._load_focus(employee.team)
         self._after_employee()
 
     def _after_employee(self) -> None:
@@ -228,8 +239,31 @@ class ObservationForm(Screen):
     def _behaviour_typed(self, event: Input.Changed) -> None:
         self._filter_behaviours(event.value)
 
+    def _focus_ids(self) -> list[str]:
+        """Focus behaviours running today for the chosen employee's team (or everyone)."""
+        loaded = getattr(self, "_focus_behaviour_ids", None)
+        if loaded is not None:
+            return list(loaded)
+        return list(getattr(self.app, "focus_behaviour_ids", []) or [])
+
+    def _load_focus(self, team: str | None) -> None:
+        from floorcoach.focus import focus_behaviour_ids
+
+        self.app.run_db(
+            lambda store: focus_behaviour_ids(store, team=team),
+            done=self._focus_loaded,
+            group="observation-focus",
+            exclusive=True,
+        )
+
+    def _focus_loaded(self, ids: list[str]) -> None:
+        if ids == self._focus_ids():
+            return
+        self._focus_behaviour_ids = ids
+        self._filter_behaviours(self.query_one("#behaviour-filter", Input).value)
+
     def _ordered_behaviours(self) -> list[Behaviour]:
-        focus_ids = list(getattr(self.app, "focus_behaviour_ids", []) or [])
+        focus_ids = self._focus_ids()
         behaviours = list(self.app.behaviours)
         if focus_ids:
             first = [b for fid in focus_ids for b in behaviours if b.id == fid]
@@ -238,7 +272,7 @@ class ObservationForm(Screen):
 
     def _filter_behaviours(self, text: str) -> None:
         words = text.lower().split()
-        focus_ids = set(getattr(self.app, "focus_behaviour_ids", []) or [])
+        focus_ids = set(self._focus_ids())
         matches = [
             b
             for b in self._ordered_behaviours()
@@ -322,7 +356,29 @@ class ObservationForm(Screen):
         self.query_one("#behaviour-options").display = False
         self._show_standard()
         self._status("")
+        self._check_open_follow_up()
         self.query_one("#outcome").focus()
+
+    def _check_open_follow_up(self) -> None:
+        """Tell the supervisor when this observation will check a coaching follow-up."""
+        from floorcoach.coaching import open_followup_notice
+
+        notice = self.query_one("#followup-notice", Static)
+        notice.display = False
+        if self.employee is None or self.behaviour is None or self.editing is not None:
+            return
+        employee_id, behaviour_id = self.employee.id, self.behaviour.id
+
+        def show(text: str | None) -> None:
+            notice.update(Text(safe_text(text or "")))
+            notice.display = bool(text)
+
+        self.app.run_db(
+            lambda store: open_followup_notice(store, employee_id, behaviour_id),
+            done=show,
+            group="followup-notice",
+            exclusive=True,
+        )
 
     def action_change_behaviour(self) -> None:
         self.query_one("#behaviour-filter").display = True
@@ -433,7 +489,12 @@ class ObservationForm(Screen):
             return
         self._saving = True
         self._status("Saving…")
-        self.app.run_db(self._save_job(data), done=self._saved, failed=self._save_failed)
+        self.app.run_db(
+            self._save_job(data),
+            done=self._saved,
+            failed=self._save_failed,
+            asks_on_conflict=self.editing is not None,
+        )
 
     def _save_job(self, data):
         from floorcoach.observations import edit_observation, log_observation
@@ -441,35 +502,56 @@ class ObservationForm(Screen):
         supervisor = self.app.supervisor
         editing = self.editing
         if editing is None:
-            return lambda store: log_observation(store, data, supervisor=supervisor)
+
+            def log_and_tell(store):
+                from floorcoach.coaching import followups_checked_by
+
+                saved = log_observation(store, data, supervisor=supervisor)
+                return saved, [r.describe() for r in followups_checked_by(store, saved.id)]
+
+            return log_and_tell
         return lambda store: edit_observation(
             store, editing.id, data, by=supervisor, expected_version=editing.version
         )
 
-    def _saved(self, observation: Observation) -> None:
+    def _saved(self, observation: Observation | tuple) -> None:
+        # A new observation comes with what it did to coaching follow-ups (may be none).
+        observation, follow_ups = (
+            observation if isinstance(observation, tuple) else (observation, [])
+        )
         self._saving = False
         self._initial = self._state()
+        self._close_draft()
         self.app.last_employee = self.employee
         verb = "Corrected" if self.editing else "Saved"
         self.app.notify(
             f"{verb}: {safe_text(observation.employee_name)} · {observation.behaviour_title} · "
-            f"{observation.outcome.value}. Press a for another for the same person.",
+            f"{observation.outcome.value}. Press a for another for the same person."
+            + "".join(f"\n{line}" for line in follow_ups),
             title=verb,
             markup=False,
         )
         self.dismiss(observation)
 
     def _save_failed(self, exc: Exception) -> None:
+        from floorcoach.store import ConflictError
+
         self._saving = False
+        if isinstance(exc, ConflictError) and self.editing is not None:
+            self._status("Not saved: someone else changed this observation meanwhile")
+            self._ask_about_conflict()
+            return
         self._status(f"Not saved: {exc}")
 
     def action_cancel(self) -> None:
         if not self.is_dirty:
+            self._close_draft()
             self.dismiss(None)
             return
 
         def answered(discard: bool | None) -> None:
             if discard:
+                self._close_draft()
                 self.dismiss(None)
 
         self.app.push_screen(
@@ -477,6 +559,202 @@ class ObservationForm(Screen):
                 "Discard this observation? What you typed will be lost.",
                 yes="Discard",
                 no="Keep editing",
+            ),
+            answered,
+        )
+
+    # --- drafts: what was typed survives the app being closed or killed ------------------
+
+    @property
+    def _draft_form(self) -> str:
+        return "observation" if self.editing is None else f"observation-{self.editing.id}"
+
+    def _start_drafts(self) -> None:
+        from floorcoach.drafts import DraftWriter, load_draft
+
+        self._drafts = DraftWriter(self.app.db_path, self._draft_form)
+        self._draft_state = self._initial
+        draft = load_draft(self.app.db_path, self._draft_form)
+        if draft is not None:
+            self._offer_draft(draft)
+        self.set_interval(DRAFT_EVERY_S, self._autosave_draft, name="draft")
+
+    def _draft_fields(self) -> dict:
+        outcome = self.query_one("#outcome", KeyChoice)
+        cause = self.query_one("#cause", KeyChoice)
+        return {
+            "employee": self.employee.model_dump() if self.employee else None,
+            "behaviour_id": self.behaviour.id if self.behaviour else None,
+            "outcome": outcome.selected if outcome.has_choice else None,
+            "cause_chosen": cause.has_choice,
+            "cause": cause.selected if cause.has_choice else None,
+            "note": self.query_one("#note", Input).value,
+            "story": self.query_one("#story", Checkbox).value,
+            "when": self.query_one("#when", Input).value,
+            "employee_filter": self.query_one("#employee-filter", Input).value,
+            "opened_at": clock.utc_text(self._opened_at),
+            "editing_version": self.editing.version if self.editing else None,
+        }
+
+    def _autosave_draft(self) -> None:
+        """Every half second: if the form changed, write the draft in a thread (fsync'd)."""
+        if self._drafts is None or self._saving:
+            return
+        state = self._state()
+        if state == self._draft_state:
+            return
+        self._draft_state = state
+        writer, ticket = self._drafts, self._drafts.ticket()
+        if state == self._initial:
+            self.run_worker(
+                lambda: writer.discard(ticket), thread=True, group="draft", exit_on_error=False
+            )
+            return
+        fields = self._draft_fields()
+        employee_id = self.employee.id if self.employee else None
+        name = safe_text(self.employee.name) if self.employee else "someone not chosen yet"
+        label = f"{'correction' if self.editing else 'observation'} of {name}"
+        self.run_worker(
+            lambda: writer.save(ticket, fields, employee_id=employee_id, label=label),
+            thread=True,
+            group="draft",
+            exit_on_error=False,
+        )
+
+    def _close_draft(self) -> None:
+        """Saved or discarded on purpose: the draft goes, and no late write brings it back."""
+        if self._drafts is not None:
+            self._drafts.discard()
+            self._drafts = None
+
+    def _offer_draft(self, draft) -> None:
+        fields = draft.fields
+        if self.editing is not None and fields.get("editing_version") != self.editing.version:
+            self._drafts.discard()
+            self.notify(
+                "An unsaved correction of this observation was dropped: the observation "
+                "has changed since.",
+                markup=False,
+                timeout=8,
+            )
+            return
+        drafted = fields.get("employee") or {}
+        if self.employee is not None and drafted.get("id") not in (None, self.employee.id):
+
+            def answered(finish: bool | None) -> None:
+                if finish:
+                    self._apply_draft(draft)
+                else:
+                    self._drafts.discard()
+
+            when = f"{clock.to_local(draft.saved_at):%H:%M}"
+            self.app.push_screen(
+                ConfirmDialog(
+                    f"You have an unsaved {draft.label or 'observation'} from {when}. "
+                    "Finish that one first?",
+                    yes="Finish it",
+                    no="Discard it",
+                ),
+                answered,
+            )
+            return
+        self._apply_draft(draft)
+
+    def _apply_draft(self, draft) -> None:
+        """Fill the form from a draft, the same way `_load_for_editing` fills it from a record."""
+        fields = draft.fields
+        drafted = fields.get("employee")
+        if drafted and self.editing is None:
+            with suppress(ValueError):
+                self._set_employee(Employee.model_validate(drafted))
+        elif fields.get("employee_filter") and self.employee is None:
+            self.query_one("#employee-filter", Input).value = str(fields["employee_filter"])
+        behaviour = next(
+            (b for b in self.app.behaviours if b.id == fields.get("behaviour_id")), None
+        )
+        if behaviour is not None:
+            self._set_behaviour(behaviour)
+        outcome = self.query_one("#outcome", KeyChoice)
+        if fields.get("outcome") in ("met", "missed", "exceeded"):
+            outcome._chosen_once, outcome.selected = True, fields["outcome"]
+            outcome.refresh()
+        self._show_cause(outcome.has_choice and outcome.selected == "missed")
+        cause = self.query_one("#cause", KeyChoice)
+        if fields.get("cause_chosen") and fields.get("cause") in (None, "skill", "will", "system"):
+            cause._chosen_once, cause.selected = True, fields.get("cause")
+            cause.refresh()
+        self.query_one("#note", Input).value = str(fields.get("note") or "")
+        self.query_one("#story", Checkbox).value = bool(fields.get("story"))
+        when = str(fields.get("when") or "now").strip()
+        if when.lower() == "now" and self.editing is None:
+            # It happened when the form was first opened, not when the draft comes back.
+            try:
+                opened = clock.parse_instant(str(fields.get("opened_at")))
+                when = f"{clock.to_local(opened):%Y-%m-%d %H:%M}"
+            except ValueError:
+                pass
+        self.query_one("#when", Input).value = when
+        if self.employee is None:
+            self.query_one("#employee-filter").focus()
+        elif self.behaviour is None:
+            self.query_one("#behaviour-filter").focus()
+        elif not outcome.has_choice:
+            outcome.focus()
+        else:
+            self.query_one("#note").focus()
+        saved = f"{clock.to_local(draft.saved_at):%Y-%m-%d %H:%M}"
+        self._status(
+            f"Restored what you had not saved ({saved}). Ctrl+s saves it; Escape discards it."
+        )
+
+    # --- a record changed elsewhere: tell the person and let them decide ----------------
+
+    def _ask_about_conflict(self) -> None:
+        from floorcoach.observations import get_observation
+
+        editing_id = self.editing.id
+        self.app.run_db(lambda store: get_observation(store, editing_id), done=self._show_conflict)
+
+    def _show_conflict(self, current: Observation) -> None:
+        from floorcoach.widgets.choice_dialog import ChoiceDialog
+
+        body = Text("Someone else saved a change to this observation while you were editing.\n")
+        body.append("Now it says: ", style="bold")
+        cause = f" ({current.cause.value})" if current.cause else ""
+        body.append(f"{safe_text(current.behaviour_title)} · {current.outcome.value}{cause}")
+        if current.note:
+            body.append(f" · {safe_text(current.note, limit=200)}")
+        body.append(f"\nChanged {clock.to_local(current.updated_at):%Y-%m-%d %H:%M}.")
+        body.append(" Saving yours keeps theirs in the history.", style="dim")
+
+        def answered(choice: str | None) -> None:
+            if choice == "reload":
+                self.editing = current
+                self.query_one("#cause", KeyChoice).clear()
+                self._show_cause(False)
+                self._load_for_editing(current)
+                self._initial = self._draft_state = self._state()
+                if self._drafts is not None:
+                    self._drafts.discard()
+                self._status("Showing the current version; your changes were dropped")
+            elif choice == "mine":
+                self.editing = current
+                self.action_save()
+            else:
+                self._status(
+                    "Not saved: your changes are still here; ctrl+s asks again, "
+                    "Escape discards them"
+                )
+
+        self.app.push_screen(
+            ChoiceDialog(
+                "Changed elsewhere",
+                body,
+                [
+                    ("r", "reload", "Reload theirs"),
+                    ("s", "mine", "Save mine over it"),
+                    ("k", "keep", "Keep editing"),
+                ],
             ),
             answered,
         )

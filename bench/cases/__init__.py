@@ -1,0 +1,11 @@
+"""The benchmark cases, in the order the report lists them."""
+
+from bench.cases import export, queries, save, startup, ui
+
+CASES = {
+    "startup": startup.run,
+    "save": save.run,
+    "queries": queries.run,
+    "export": export.run,
+    "ui": ui.run,
+}

@@ -1,0 +1,243 @@
+"""Write docs/performance.md: the machine, the command, and every figure beside its target."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import subprocess
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from bench.generate import NOW, Dataset
+from bench.harness import Figure, sqlite3_cli
+
+INTRO = """\
+# Performance
+
+A supervisor opens floorcoach many times a shift, often for ten seconds; a team that has
+used it for three years has a million observations. This page shows, with numbers measured
+next to baselines in the same run, that floorcoach stays fast at that size.
+
+**This file is written by the benchmark suite** (`make bench`, i.e. `python -m bench`);
+edit `bench/report.py` to change the text, not this file.
+
+## How to read the tables
+
+- Every time is the **median** of several runs (the *runs* column). The baseline is
+  measured in the same run, interleaved with floorcoach, so both meet the same machine
+  load; the **ratio** is floorcoach ÷ baseline and is what the targets are about.
+- *Same result* says that floorcoach and its baseline computed the same thing (the same
+  trend cells, the same team rows, the same exported cells, the same table rows). The
+  smoke test (`tests/test_bench_smoke.py`) checks this at a small size on every test run.
+- Two sizes: **store** (50 employees in 6 teams, one year, 10,000 observations) and
+  **large** (2,000 employees in 100 teams, 1,000,000 observations and 100,000 coaching
+  sessions over three years). The data is generated deterministically (seeded) by
+  `bench/generate.py` into a database created by floorcoach's own schema and catalogue.
+"""
+
+METHOD = """\
+## What each figure measures
+
+| figure | floorcoach side | baseline | target |
+|---|---|---|---|
+| start-up | `python -m floorcoach --db …` in a real pseudo-terminal (120×40); from process start until the home screen's first frame reaches the terminal | `bench/apps/minimal_table.py`: a Textual app that paints one DataTable, timed the same way | ≤ 1.5x |
+| save | `observations.log_observation` (checks, insert, read-back, history line, follow-up check, commit with `synchronous=FULL`) | plain `sqlite3` `BEGIN IMMEDIATE; INSERT; COMMIT` of the same row, same file, WAL + `synchronous=FULL` | ≤ 2x |
+| trend | `trends.employee_trend(store, id, weeks=52)` for one person with three years of history | one hand-written `GROUP BY iso_week, behaviour_id` on a plain connection | ≤ 2x |
+| team week | `trends.team_week(store, team, week)` (20 people at the large size) | one hand-written `LEFT JOIN … GROUP BY` with the same numbers | ≤ 2x |
+| export | `export.write_export(store, "observations", path)` in its own process | `sqlite3 -readonly -csv -header` with the same columns, joins and order | ≤ 3x, peak memory < 150 MB |
+| UI | Pilot, in-process: from the action until the table holds its rows and every worker it started has finished | a minimal Textual app pushing a screen that fills a DataTable with the same rows | (reported) |
+| stall | the longest time the event loop could not run during each action (a 5 ms ticker's lateness): how long a keypress would wait | — | ≤ 100 ms |
+
+Start-up is timed to the first frame, not to the data: floorcoach paints its home screen
+first and then opens the database in a worker (`FloorcoachApp.on_ready`). The benchmark
+starts the app with `FLOORCOACH_EXIT_AFTER_FIRST_PAINT=1`, which only makes it quit right
+after that first frame (both apps do the same), so each run is a complete, fresh start.
+
+The benchmark runs with `TZ=UTC` and `FLOORCOACH_NOW={now}` so every run and every cached
+database agree on "today". Generated observations have no history lines (a real database
+has one per record); everything else is as floorcoach writes it.
+"""
+
+NOTES = """\
+## What keeps it fast
+
+- **Nothing at start-up grows with the records.** The first frame is painted before the
+  database is touched; the workspace (catalogue check, schema check, "is it empty?" as an
+  `EXISTS`, not a count) opens in a worker after it. `floorcoach` and
+  `floorcoach --db PATH` start the app without building the argparse tree of every
+  subcommand (about 20 ms, growing with each feature's CLI module); pydantic, sqlite-utils
+  and the screens other than home are imported only when first needed.
+- **Tables stay small.** Textual's DataTable measures every cell on the event loop, so
+  screens load a page: the employee list 200 rows (type to narrow), a timeline 100 rows
+  with keyset paging (`m` for older), today's log 200 rows. Aggregates (trends, team
+  weeks) are computed in SQL.
+- **Indexes.** Every screen's query is checked with `EXPLAIN QUERY PLAN` in
+  `tests/test_query_plans.py`: the timeline, today's log, the trend, the team week, who's
+  next, stories and process issues use an index, never a full scan of `observation`.
+  The covering index `observation(employee_id, local_date, iso_week, behaviour_id,
+  outcome, cause)` answers trends and team weeks from the index alone.
+
+## Where the targets are not met yet, and why
+
+- **Input stalls (≤ 100 ms).** The minimal Textual app itself stalls 60–225 ms here when it
+  pushes a screen holding a 100–200-row DataTable (the first full render of a 120×40 table
+  and the measuring of every cell both run on the event loop; see its column above), so a
+  screen that shows a whole page at once cannot meet this target on this machine. Typing
+  to search and paging older observations stay well under it. Next steps: fill large
+  tables a screenful per frame (the first ~40 rows, the rest after each refresh), and cut
+  the stories list's page from 500 rows to 100.
+- **Saving (≤ 2x).** `log_observation` spends about 0.4 ms of Python per save (the
+  reference checks, reading the row back into pydantic models, the history JSON, the
+  follow-up check) on top of the one `fsync` the baseline also pays (0.35–0.6 ms here),
+  so the ratio sits around 1.7–2.5x depending on the disk's mood; cutting the read-back
+  (build the returned Observation from the values just written) would bring it under 2x.
+- **Start-up (≤ 1.5x).** It sits at about 1.5x. Most of what is left is parsing
+  `app.tcss` (about 25 ms for ~300 lines, every screen's rules, before the first frame)
+  and the header and footer; moving screen-specific rules into per-screen CSS would
+  take it below.
+- **Small exports (≤ 3x).** At 10,000 rows the export is dominated by Python's own start-up
+  and imports (about 150 ms against a few ms for `sqlite3`); at a million rows, which is
+  what the target is about, it is met.
+
+## Running it
+
+    make bench                                   # both sizes, writes this file
+    .venv/bin/python -m bench --sizes store --runs 3 --no-write   # a quick look
+    .venv/bin/python -m bench --cases startup,ui  # only some cases
+
+The first run at the large size generates the database (about half a minute here) and
+caches it in `bench/.data/` (git-ignored); later runs reuse it until the generator, a
+migration or the catalogue changes. Do not run the large benchmark while the test suite
+runs: both want the two cores.
+"""
+
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "s":
+        if value < 0.001:
+            return f"{value * 1_000_000:.0f} µs"
+        if value < 1:
+            return f"{value * 1000:.1f} ms" if value < 0.1 else f"{value * 1000:.0f} ms"
+        return f"{value:.2f} s"
+    if unit == "ms":
+        return f"{value:.0f} ms"
+    return f"{value:.0f} {unit}"
+
+
+def _verdict(figure: Figure) -> str:
+    if figure.skipped:
+        return "skipped"
+    return {True: "✅ met", False: "❌ not met", None: "–"}[figure.met]
+
+
+def _target(figure: Figure) -> str:
+    parts = []
+    if figure.target is not None:
+        parts.append(f"≤ {figure.target:g}x")
+    if figure.limit_text:
+        parts.append(figure.limit_text)
+    return ", ".join(parts) or "–"
+
+
+def _same(figure: Figure) -> str:
+    return {True: "yes", False: "**no**", None: "–"}[figure.same_result]
+
+
+def _machine() -> list[tuple[str, str]]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        memory = f"{pages / 2**30:.0f} GB"
+    except (ValueError, OSError):
+        pass
+    cli = sqlite3_cli()
+    cli_version = ""
+    if cli:
+        out = subprocess.run([cli, "--version"], capture_output=True, text=True).stdout
+        cli_version = out.split()[0] if out else ""
+    return [
+        ("CPU", f"{cpu}, {os.cpu_count()} cores (`nproc`)"),
+        ("memory", memory),
+        ("system", f"{platform.system()} {platform.release()}"),
+        ("Python", platform.python_version()),
+        ("SQLite (Python module)", sqlite3.sqlite_version),
+        ("sqlite3 command", cli_version or "not installed"),
+        ("Textual", metadata.version("textual")),
+        ("floorcoach", metadata.version("floorcoach")),
+    ]
+
+
+def render(figures: list[Figure], datasets: list[Dataset], *, command: str, seconds: float) -> str:
+    lines = [INTRO, "## Latest results", ""]
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines += [f"Measured {when} with `{command}` (took {seconds / 60:.1f} min).", ""]
+    lines += ["| machine | |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in _machine()]
+    lines += ["", "### Against baselines", ""]
+    lines += [
+        "| size | what | floorcoach | baseline | ratio | target | met | same result | runs | notes |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for f in figures:
+        if f.case.startswith("stall-"):
+            continue
+        if f.skipped:
+            lines.append(
+                f"| {f.size} | {f.what} | – | – | – | {_target(f)} | skipped | – | – | "
+                f"{f.skipped} |"
+            )
+            continue
+        ratio = f"{f.ratio:.2f}x" if f.ratio is not None and f.unit == "s" else "–"
+        base = f"{fmt(f.base, f.unit)} ({f.baseline})" if f.base is not None else "–"
+        lines.append(
+            f"| {f.size} | {f.what} | {fmt(f.value, f.unit)} | {base} | {ratio} | "
+            f"{_target(f)} | {_verdict(f)} | {_same(f)} | {f.runs} | {f.note} |"
+        )
+    stalls = [f for f in figures if f.case.startswith("stall-")]
+    if stalls:
+        lines += ["", "### Responsiveness: the longest time input waited", ""]
+        lines += [
+            "| size | action | longest stall | minimal app, same table | target | met | notes |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for f in stalls:
+            if f.skipped:
+                lines.append(
+                    f"| {f.size} | {f.what} | – | – | {_target(f)} | skipped | {f.skipped} |"
+                )
+                continue
+            lines.append(
+                f"| {f.size} | {f.what} | {fmt(f.value, f.unit)} | {fmt(f.base, f.unit)} | "
+                f"{_target(f)} | {_verdict(f)} | {f.note} |"
+            )
+    lines += ["", "### The generated data", ""]
+    lines += [
+        "| size | employees | teams | observations | coaching sessions | generated in |",
+        "|---|---|---|---|---|---|",
+    ]
+    for d in datasets:
+        lines.append(
+            f"| {d.size} | {d.employees:,} | {d.teams} | {d.observations:,} | "
+            f"{d.coaching_sessions:,} | {d.generated_in_s:.0f} s (cached after) |"
+        )
+    lines += ["", METHOD.format(now=NOW), NOTES]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_report(
+    path: Path, figures: list[Figure], datasets: list[Dataset], *, command: str, seconds: float
+) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(figures, datasets, command=command, seconds=seconds), encoding="utf-8")

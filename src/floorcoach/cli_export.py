@@ -1,0 +1,102 @@
+"""`floorcoach export observations|coaching|weekly`: the CSV files HR imports.
+
+Every refusal (a bad date, --from after --to, an unknown team or employee, a path that
+cannot be written, an export this version cannot make) is one line on stderr and exit
+code 1. The summary goes to stdout, or to stderr when the CSV itself goes to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    from floorcoach.export import KINDS
+
+    export = commands.add_parser(
+        "export",
+        help="write observations, coaching records or the weekly summary as CSV for HR",
+        description="Write a CSV export (columns: docs/data-dictionary.md). Without --out "
+        "the file is named after the export and the date range, in the current folder.",
+    )
+    export.add_argument("kind", choices=KINDS, metavar="{" + "|".join(KINDS) + "}")
+    export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day")
+    export.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day")
+    export.add_argument("--team", metavar="T", help="only this team")
+    export.add_argument("--employee", metavar="REF_OR_NAME", help="only this employee")
+    export.add_argument("--out", metavar="FILE", help="where to write; - for standard output")
+    export.add_argument(
+        "--excel", action="store_true", help="add a byte-order mark so Excel reads UTF-8"
+    )
+    export.set_defaults(handler=cmd_export)
+
+
+def _rows(count: int) -> str:
+    return f"{count} row{'s' * (count != 1)}"
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from floorcoach import export
+    from floorcoach.cli import EXIT_OK, CliError, _open
+    from floorcoach.employees import find_employee
+
+    try:
+        export.check_available(args.kind)
+        date_from = export.parse_date(args.date_from, "--from")
+        date_to = export.parse_date(args.date_to, "--to")
+    except export.ExportError as exc:
+        raise CliError(str(exc)) from None
+    if date_from and date_to and date_from > date_to:
+        raise CliError(f"--from {date_from} is after --to {date_to}")
+    to_stdout = args.out == "-"
+    progress = None if to_stdout else _Progress.on_terminal()
+    out: Path | object = (
+        sys.stdout.buffer
+        if to_stdout
+        else Path(args.out or export.default_filename(args.kind, date_from, date_to))
+    )
+    with _open(args) as store:
+        employee_id = None
+        if args.employee is not None:
+            employee_id = find_employee(store, args.employee).id
+        if to_stdout:
+            sys.stdout.flush()
+        count = export.write_export(
+            store,
+            args.kind,
+            out,
+            date_from=date_from,
+            date_to=date_to,
+            team=args.team,
+            employee_id=employee_id,
+            excel=args.excel,
+            progress=progress,
+        )
+    if to_stdout:
+        print(f"floorcoach: {args.kind}: {_rows(count)}", file=sys.stderr)
+    else:
+        if progress is not None:
+            progress.clear()
+        print(f"{args.kind}: {_rows(count)} written to {out}")
+    return EXIT_OK
+
+
+class _Progress:
+    """A running row count on stderr, for exports that take a while at a terminal."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    @classmethod
+    def on_terminal(cls) -> _Progress | None:
+        return cls() if sys.stderr.isatty() else None
+
+    def __call__(self, rows: int) -> None:
+        self.shown = True
+        print(f"\r{rows:,} rows…", end="", file=sys.stderr, flush=True)
+
+    def clear(self) -> None:
+        if self.shown:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)

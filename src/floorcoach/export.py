@@ -1,0 +1,740 @@
+"""CSV exports for HR: documented columns, safe cells, streamed, never a half-written file.
+
+The rules (DESIGN.md section 7; every column is described in docs/data-dictionary.md):
+UTF-8 (a byte-order mark on request, for Excel), RFC 4180 with CRLF line ends, text cells
+quoted, missing values as empty cells, booleans `true`/`false`, timestamps ISO 8601 with
+offset. Text a spreadsheet would run as a formula is neutralised the OWASP way (see
+`text_column`).
+
+Speed comes from letting SQLite do the work: every cell is quoted and neutralised inside
+one printf() per row, and each chunk of a few thousand rows comes back as a single block
+of finished CSV lines, so Python only moves bytes. A reader thread fetches the next chunk
+while the calling thread writes (sqlite releases the GIL while it works), and the file is
+synced as it grows so the final fsync is short.
+
+To add an export of records (one row per record, like `coaching`):
+describe its columns with `text_column`/`code_column`/`bool_column`, build a
+`RecordExport`, and add it to `_RECORD_EXPORTS`; COLUMNS, the CLI and the TUI follow.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import queue
+import re
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from floorcoach import clock
+from floorcoach.metrics import SQL_COUNTS, Counts
+from floorcoach.store import BUSY_TIMEOUT_MS, Store, StoreError
+
+KINDS = ("observations", "coaching", "weekly")
+BOM = b"\xef\xbb\xbf"
+CRLF = b"\r\n"
+RATE_DECIMALS = 4
+
+CHUNK_ROWS = 4000  # rows per block SQLite hands back: about 1.5 MB of CSV
+_QUEUE_DEPTH = 4  # blocks the reader may get ahead of the writer: memory stays flat
+_SYNC_EVERY = 32 << 20  # bytes written between data syncs, so the last fsync is short
+
+Progress = Callable[[int], Any]
+
+
+class ExportError(StoreError):
+    """The export cannot run as asked (bad filter, unwritable path); the message says why.
+
+    A StoreError, so the CLI and the TUI show it like every other refusal.
+    """
+
+
+class ExportNotAvailable(ExportError):
+    """This floorcoach has no such records to export (e.g. coaching sessions, for now)."""
+
+
+class ExportCancelled(ExportError):
+    """Raise it from a progress callback to stop an export; no file is left behind."""
+
+
+# --- cells ------------------------------------------------------------------------------
+
+# A text cell gets one leading apostrophe when it starts with = + - @ tab or CR (OWASP's
+# list) or with an apostrophe itself, so the rule can be undone exactly: remove one
+# leading apostrophe from any text cell that has one.
+_FORMULA_STARTS = "9, 13, 39, 61, 64"  # tab, CR, ', =, @ as code points
+_SIGN_STARTS = "43, 45"  # + and -: harmless when the rest is a plain number (-123, +4.5)
+
+
+def _neutraliser(expr: str) -> str:
+    """SQL giving an apostrophe when the text in `expr` must be neutralised, else ''.
+
+    Most text starts with a letter (code point 65 or more), which settles it in one test.
+    """
+    first = f"unicode({expr})"
+    rest = f"substr({expr}, 2)"
+    plain_number = f"({rest} NOT GLOB '*[^0-9.]*' AND {rest} GLOB '*[0-9]*')"
+    return (
+        f"CASE WHEN {first} >= 65 THEN '' "
+        f"WHEN {first} IN ({_FORMULA_STARTS}) "
+        f"OR ({first} IN ({_SIGN_STARTS}) AND NOT {plain_number}) "
+        "THEN '''' ELSE '' END"
+    )
+
+
+@dataclass(frozen=True)
+class Column:
+    """One exported column: its public name and how SQLite renders its finished cell.
+
+    `template` is a piece of an SQLite printf() format and `args` the SQL expressions it
+    consumes; a whole line is one printf() call, which is what keeps exports fast.
+    """
+
+    name: str
+    template: str
+    args: tuple[str, ...]
+
+
+def text_column(name: str, expr: str, *, nullable: bool = False) -> Column:
+    """Text that people typed or files supplied: always quoted, neutralised when risky.
+
+    The value goes in double quotes with inner quotes doubled (RFC 4180; printf's %w).
+    If it starts with = + - @ tab CR or an apostrophe, one apostrophe goes in front so no
+    spreadsheet runs it (OWASP); a sign followed only by digits and dots (`-123`, `+4.5`)
+    is a number, not a formula, and stays as it is. An empty text is `""`; a missing value
+    (NULL, in a `nullable` column) is an empty unquoted cell.
+    """
+    if not nullable:
+        return Column(name, '"%s%w"', (_neutraliser(expr), expr))
+    opener = f"CASE WHEN {expr} IS NULL THEN '' ELSE '\"' || {_neutraliser(expr)} END"
+    closer = f"CASE WHEN {expr} IS NULL THEN '' ELSE '\"' END"
+    return Column(name, "%s%w%s", (opener, f"coalesce({expr}, '')", closer))
+
+
+def code_column(name: str, expr: str) -> Column:
+    """A value floorcoach itself controls (ids, dates, enums, counts): written as it is.
+
+    printf's %s writes NULL as nothing, so a missing value is an empty cell.
+    """
+    return Column(name, "%s", (expr,))
+
+
+def bool_column(name: str, expr: str) -> Column:
+    return Column(name, "%s", (f"CASE WHEN {expr} THEN 'true' ELSE 'false' END",))
+
+
+def neutralise(value: str) -> str:
+    """What `text_column` writes for `value`, before CSV quoting: the rule, in Python."""
+    if not value:
+        return value
+    first, rest = value[0], value[1:]
+    if first in "+-" and re.fullmatch(r"[0-9.]*[0-9][0-9.]*", rest):
+        return value
+    if first in "=+-@\t\r'":
+        return "'" + value
+    return value
+
+
+def _line_sql(columns: tuple[Column, ...]) -> str:
+    """SQL for one finished CSV line (without its line end) of the current row."""
+    template = ",".join(c.template for c in columns).replace("'", "''")
+    return f"printf('{template}', {', '.join(a for c in columns for a in c.args)})"
+
+
+# --- exports of records (one row per record) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordExport:
+    """One row per record of `table` (aliased `alias`): by local date, then in save order.
+
+    `joins` must join `employee e` (team filter), with CROSS JOIN for inner joins so SQLite
+    keeps the records table as the outer loop, walked along the index on `date_column`:
+    the record's local date (`YYYY-MM-DD`), which orders the rows and drives the date
+    filter. `{alias}.employee_id` serves the employee filter.
+    """
+
+    kind: str
+    table: str
+    alias: str
+    joins: str
+    date_column: str
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+OBSERVATIONS = RecordExport(
+    kind="observations",
+    table="observation",
+    alias="o",
+    joins=(
+        "CROSS JOIN employee e ON e.id = o.employee_id "
+        "CROSS JOIN behaviour b ON b.id = o.behaviour_id "
+        "LEFT JOIN behaviour_version bv "
+        "ON bv.behaviour_id = o.behaviour_id AND bv.catalogue_version = o.catalogue_version"
+    ),
+    date_column="o.local_date",
+    columns=(
+        code_column("observation_id", "o.id"),
+        code_column("observed_at", "o.observed_at"),
+        code_column("local_date", "o.local_date"),
+        code_column("iso_week", "o.iso_week"),
+        text_column("employee_ref", "e.employee_ref", nullable=True),
+        text_column("employee_name", "e.name"),
+        text_column("team", "e.team"),
+        text_column("touch_point", "coalesce(bv.touch_point, b.touch_point)"),
+        code_column("behaviour_id", "o.behaviour_id"),
+        text_column("behaviour", "coalesce(bv.title, b.title)"),
+        code_column("outcome", "o.outcome"),
+        code_column("cause", "o.cause"),
+        bool_column("story", "o.story"),
+        text_column("note", "o.note"),
+        text_column("supervisor", "o.supervisor"),
+        code_column("employee_id", "o.employee_id"),
+        text_column("catalogue_version", "o.catalogue_version"),
+        code_column("created_at", "o.created_at"),
+        code_column("updated_at", "o.updated_at"),
+    ),
+)
+
+
+def _listed(select: str) -> str:
+    """`;`-joined values of a per-session list, in the order the supervisor gave them."""
+    return f"(SELECT group_concat(value, ';') FROM ({select}))"
+
+
+# The supervisor's private note is never selected: it stays in the coaching record.
+COACHING = RecordExport(
+    kind="coaching",
+    table="coaching_session",
+    alias="c",
+    joins="CROSS JOIN employee e ON e.id = c.employee_id",
+    date_column="c.local_date",
+    columns=(
+        code_column("coaching_id", "c.id"),
+        code_column("held_at", "c.held_at"),
+        code_column("local_date", "c.local_date"),
+        text_column("employee_ref", "e.employee_ref", nullable=True),
+        text_column("employee_name", "e.name"),
+        text_column("team", "e.team"),
+        text_column("supervisor", "c.supervisor"),
+        code_column("kind", "c.kind"),
+        code_column(
+            "behaviour_ids",
+            _listed(
+                "SELECT f.behaviour_id AS value FROM coaching_followup f "
+                "WHERE f.coaching_id = c.id ORDER BY f.position"
+            ),
+        ),
+        text_column(
+            "behaviours",
+            "coalesce("
+            + _listed(
+                "SELECT b2.title AS value FROM coaching_followup f "
+                "JOIN behaviour b2 ON b2.id = f.behaviour_id "
+                "WHERE f.coaching_id = c.id ORDER BY f.position"
+            )
+            + ", '')",
+        ),
+        text_column("said", "c.said"),
+        text_column("agreed_action", "c.agreed_action"),
+        code_column("follow_up_due", "c.follow_up_due"),
+        code_column(
+            "follow_up_results",
+            _listed(
+                "SELECT f.behaviour_id || '=' || f.status AS value FROM coaching_followup f "
+                "WHERE f.coaching_id = c.id ORDER BY f.position"
+            ),
+        ),
+        bool_column("acknowledged", "c.acknowledged"),
+        text_column("employee_comment", "c.employee_comment"),
+        code_column(
+            "observation_ids",
+            _listed(
+                "SELECT l.observation_id AS value FROM coaching_observation l "
+                "WHERE l.coaching_id = c.id ORDER BY l.observation_id"
+            ),
+        ),
+        code_column("employee_id", "c.employee_id"),
+        code_column("created_at", "c.created_at"),
+        code_column("updated_at", "c.updated_at"),
+    ),
+)
+
+_RECORD_EXPORTS: dict[str, RecordExport] = {"observations": OBSERVATIONS, "coaching": COACHING}
+
+# The weekly summary: these cells come from SQL, the rest is computed by floorcoach.metrics.
+_WEEKLY_SQL_COLUMNS = (
+    code_column("iso_week", "w.iso_week"),
+    code_column("week_start", "date(w.first_day, '-6 days', 'weekday 1')"),
+    text_column("employee_ref", "e.employee_ref", nullable=True),
+    text_column("employee_name", "e.name"),
+    text_column("team", "e.team"),
+    text_column("touch_point", "b.touch_point"),
+    code_column("behaviour_id", "w.behaviour_id"),
+    text_column("behaviour", "b.title"),
+    code_column("observations", "coalesce(w.observations, 0)"),
+    code_column("met", "coalesce(w.met, 0)"),
+    code_column("exceeded", "coalesce(w.exceeded, 0)"),
+    code_column("missed", "coalesce(w.missed, 0)"),
+    code_column("missed_system", "coalesce(w.missed_system, 0)"),
+)
+_WEEKLY_COMPUTED = ("counted", "met_rate", "provisional", "employee_id")
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    **{kind: spec.column_names for kind, spec in _RECORD_EXPORTS.items()},
+    "weekly": tuple(c.name for c in _WEEKLY_SQL_COLUMNS) + _WEEKLY_COMPUTED,
+}
+
+# --- filters ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: date | None = None
+    date_to: date | None = None
+    team: str | None = None
+    employee_id: str | None = None
+
+
+_DATE_FORM = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(value: str | date | None, label: str) -> date | None:
+    """A `YYYY-MM-DD` date, or None when empty; ExportError names `label` when it is not."""
+    if value is None or isinstance(value, date):
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    if _DATE_FORM.match(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ExportError(f"{label} {value!r} is not a valid date; write it as YYYY-MM-DD")
+
+
+def check_filters(
+    store: Store,
+    date_from: str | date | None = None,
+    date_to: str | date | None = None,
+    team: str | None = None,
+    employee_id: str | None = None,
+) -> Filters:
+    """Check every filter before a byte is written; ExportError says what is wrong."""
+    start = parse_date(date_from, "from date")
+    end = parse_date(date_to, "to date")
+    if start and end and start > end:
+        raise ExportError(f"the from date {start} is after the to date {end}")
+    if team is not None:
+        known = store.conn.execute("SELECT 1 FROM employee WHERE team = ? LIMIT 1", (team,))
+        if known.fetchone() is None:
+            teams = [row[0] for row in store.conn.execute("SELECT DISTINCT team FROM employee")]
+            listed = ", ".join(sorted(t for t in teams if t)) or "none yet"
+            raise ExportError(f"no team named {team!r} (teams: {listed})")
+    if employee_id is not None:
+        found = store.conn.execute("SELECT 1 FROM employee WHERE id = ?", (employee_id,))
+        if found.fetchone() is None:
+            raise ExportError(f"no employee with id {employee_id}")
+    return Filters(start, end, team, employee_id)
+
+
+def _where(
+    filters: Filters, date_column: str, alias: str, *, no_index: bool = False
+) -> tuple[list[str], list[object]]:
+    """WHERE clauses and their parameters; `no_index` keeps SQLite on the rowid order."""
+    plus = "+" if no_index else ""  # a unary + stops SQLite from using an index for a term
+    clauses: list[str] = []
+    params: list[object] = []
+    if filters.date_from:
+        clauses.append(f"{plus}{date_column} >= ?")
+        params.append(filters.date_from.isoformat())
+    if filters.date_to:
+        clauses.append(f"{plus}{date_column} <= ?")
+        params.append(filters.date_to.isoformat())
+    if filters.team is not None:
+        clauses.append(f"{plus}e.team = ?")
+        params.append(filters.team)
+    if filters.employee_id is not None:
+        clauses.append(f"{plus}{alias}.employee_id = ?")
+        params.append(filters.employee_id)
+    return clauses, params
+
+
+def _where_sql(clauses: list[str]) -> str:
+    return f"WHERE {' AND '.join(clauses)}" if clauses else ""
+
+
+def _whole_weeks(filters: Filters) -> Filters:
+    """The weekly export counts whole ISO weeks: the range grows to Monday–Sunday."""
+    start = clock.monday_of(filters.date_from) if filters.date_from else None
+    end = clock.monday_of(filters.date_to) + timedelta(days=6) if filters.date_to else None
+    return Filters(start, end, filters.team, filters.employee_id)
+
+
+# --- where the bytes go -----------------------------------------------------------------
+
+
+class _FileWriter:
+    """Buffered writes to a file descriptor, synced every _SYNC_EVERY bytes."""
+
+    def __init__(self, fd: int):
+        self.handle = os.fdopen(fd, "wb", buffering=1 << 20)
+        self.unsynced = 0
+
+    def write(self, data: bytes) -> None:
+        self.handle.write(data)
+        self.unsynced += len(data)
+        if self.unsynced >= _SYNC_EVERY:
+            self.handle.flush()
+            os.fdatasync(self.handle.fileno())
+            self.unsynced = 0
+
+    def finish(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+
+
+@contextmanager
+def _sink(out: str | os.PathLike[str] | IO, excel: bool) -> Iterator[Callable[[bytes], Any]]:
+    """Write to a stream as it comes, or to a file via a temporary name renamed at the end.
+
+    The temporary file sits in the target's folder (so the rename is atomic) and is
+    removed on any failure, so the final name only ever holds a complete export.
+    """
+    if hasattr(out, "write"):
+        stream: Any = out
+        write = (
+            (lambda data: stream.write(data.decode("utf-8")))
+            if isinstance(stream, io.TextIOBase)
+            else stream.write
+        )
+        if excel:
+            write(BOM)
+        yield write
+        stream.flush()
+        return
+    final = Path(out)
+    if final.is_dir():
+        raise ExportError(f"{final} is a folder; give a file name to write the export to")
+    if not final.parent.is_dir():
+        problem = "is not a folder" if final.parent.exists() else "does not exist"
+        raise ExportError(f"cannot write {final}: {final.parent} {problem}")
+    try:
+        fd, temp_name = tempfile.mkstemp(
+            prefix=f".{final.name}.", suffix=".partial", dir=final.parent
+        )
+    except OSError as exc:
+        raise ExportError(f"cannot write {final}: {exc.strerror or exc}") from None
+    temp = Path(temp_name)
+    writer = _FileWriter(fd)
+    try:
+        if excel:
+            writer.write(BOM)
+        yield writer.write
+        writer.finish()
+        os.replace(temp, final)
+        _sync_folder(final.parent)
+    except OSError as exc:
+        raise ExportError(f"cannot write {final}: {exc.strerror or exc}") from None
+    finally:
+        if not writer.handle.closed:
+            writer.handle.close()
+        if temp.exists():
+            temp.unlink()
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); skipped where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# --- reading record exports in chunks ---------------------------------------------------
+
+
+def _chunk_sql(spec: RecordExport, filters: Filters) -> tuple[str, list[object]]:
+    """One query returning the next chunk as a single block of CSV lines, and its last key.
+
+    Rows go by (date, rowid): the date index gives that order without sorting. The key
+    after which the chunk starts is (d, r): first the rest of day d after rowid r, then the
+    days after d, CHUNK_ROWS rows at most, each part walking the index so only the rows
+    written are joined and formatted. Team and employee terms carry a unary + so no other
+    index lures SQLite into sorting. The compound runs as a co-routine under the
+    aggregate, so group_concat receives the lines in order (the tests check the order).
+    Rowids are assumed positive (SQLite assigns them so), for the zero-padded key.
+    """
+    a, day = spec.alias, spec.date_column
+    date_clauses, date_params = _where(Filters(filters.date_from, filters.date_to), day, a)
+    other = Filters(team=filters.team, employee_id=filters.employee_id)
+    other_clauses, other_params = _where(other, day, a, no_index=True)
+    clauses = [*date_clauses, *other_clauses]
+    params = [*date_params, *other_params]
+    line = _line_sql(spec.columns)
+    key = f"printf('%s %019d', {day}, {a}.rowid)"
+
+    def part(where: str, order: str) -> str:
+        return (
+            f"SELECT * FROM (SELECT {line} AS line, {key} AS k FROM {spec.table} {a} {spec.joins} "
+            f"{_where_sql([where, *clauses])} ORDER BY {order} LIMIT {CHUNK_ROWS})"
+        )
+
+    sql = (
+        "SELECT CAST(group_concat(line, char(13, 10)) AS BLOB), count(*), max(k) FROM ("
+        f"{part(f'{day} = ? AND {a}.rowid > ?', f'{a}.rowid')} UNION ALL "
+        f"{part(f'{day} > ?', f'{day}, {a}.rowid')} LIMIT {CHUNK_ROWS})"
+    )
+    return sql, [*params, *params]
+
+
+def _reader_connection(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def _record_blocks(path: Path, spec: RecordExport, filters: Filters) -> Iterator[tuple[bytes, int]]:
+    """Every matching record as blocks of CSV lines, read in one transaction (one snapshot)."""
+    conn = _reader_connection(path)
+    try:
+        conn.execute("BEGIN")
+        sql, params = _chunk_sql(spec, filters)
+        half = len(params) // 2
+        day, rowid = "", 0
+        while True:
+            block, count, last = conn.execute(
+                sql, [day, rowid, *params[:half], day, *params[half:]]
+            ).fetchone()
+            if count:
+                yield block + CRLF, count
+            if count < CHUNK_ROWS:
+                return
+            day, rowid_text = last.split(" ")
+            rowid = int(rowid_text)
+    finally:
+        conn.close()
+
+
+_DONE = object()
+
+
+@contextmanager
+def _read_ahead(blocks: Callable[[], Iterator[tuple[bytes, int]]]) -> Iterator[Iterator]:
+    """Run `blocks()` in a reader thread, a few blocks ahead of the caller.
+
+    Leaving the with-block early (an error, a cancel) stops the reader and waits for it.
+    """
+    stop = threading.Event()
+    handoff: queue.Queue = queue.Queue(maxsize=_QUEUE_DEPTH)
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for item in blocks():
+                if not put(item):
+                    return
+        except BaseException as exc:  # handed over; the writer raises it
+            put(exc)
+            return
+        put(_DONE)
+
+    def received() -> Iterator[tuple[bytes, int]]:
+        while (item := handoff.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    reader = threading.Thread(target=read, name="export-reader", daemon=True)
+    reader.start()
+    try:
+        yield received()
+    finally:
+        stop.set()
+        reader.join()
+
+
+def _write_blocks(
+    blocks: Iterator[tuple[bytes, int]], write: Callable[[bytes], Any], progress: Progress | None
+) -> int:
+    total = 0
+    for block, count in blocks:
+        write(block)
+        total += count
+        if progress is not None:
+            progress(total)
+    return total
+
+
+# --- the weekly summary -------------------------------------------------------------------
+
+
+def _weekly_sql(filters: Filters) -> tuple[str, list[object]]:
+    clauses, params = _where(_whole_weeks(filters), "o.local_date", "o")
+    team_join = "JOIN employee e ON e.id = o.employee_id" if filters.team is not None else ""
+    sql = (
+        f"SELECT {_line_sql(_WEEKLY_SQL_COLUMNS)}, w.observations, w.met, w.exceeded, "
+        "w.missed, w.missed_system, w.employee_id FROM ("
+        "SELECT o.employee_id, o.iso_week, o.behaviour_id, min(o.local_date) AS first_day, "
+        f"{SQL_COUNTS} FROM observation o {team_join} {_where_sql(clauses)} "
+        "GROUP BY o.employee_id, o.iso_week, o.behaviour_id) w "
+        "JOIN employee e ON e.id = w.employee_id JOIN behaviour b ON b.id = w.behaviour_id "
+        "ORDER BY e.team, e.name, e.id, w.iso_week, b.touch_point_id, b.position, w.behaviour_id"
+    )
+    return sql, params
+
+
+def _weekly_line(row: tuple) -> bytes:
+    """The SQL-made cells, then counted, met_rate, provisional from floorcoach.metrics."""
+    cells, observations, met, exceeded, missed, missed_system, employee_id = row
+    counts = Counts(observations, met or 0, exceeded or 0, missed or 0, missed_system or 0)
+    rate = counts.met_rate
+    rate_text = "" if rate is None else f"{rate:.{RATE_DECIMALS}f}"
+    provisional = "true" if counts.provisional else "false"
+    return f"{cells},{counts.counted},{rate_text},{provisional},{employee_id}".encode()
+
+
+def _weekly_blocks(path: Path, filters: Filters) -> Iterator[tuple[bytes, int]]:
+    conn = _reader_connection(path)
+    try:
+        sql, params = _weekly_sql(filters)
+        cursor = conn.execute(sql, params)  # one statement: one snapshot
+        while rows := cursor.fetchmany(CHUNK_ROWS):
+            yield CRLF.join([_weekly_line(row) for row in rows]) + CRLF, len(rows)
+    finally:
+        conn.close()
+
+
+# --- the public API -----------------------------------------------------------------------
+
+
+def available(kind: str) -> bool:
+    """Whether this floorcoach can export `kind` (the TUI offers only those)."""
+    return kind in COLUMNS
+
+
+def check_available(kind: str) -> None:
+    """Refuse, with the reason, an export this floorcoach cannot make."""
+    if kind not in KINDS:
+        raise ExportError(f"unknown export {kind!r}; choose one of {', '.join(KINDS)}")
+    if not available(kind):
+        raise ExportNotAvailable(f"{kind} exports are not available in this version")
+
+
+def _check_kind(store: Store, kind: str) -> None:
+    check_available(kind)
+    spec = _RECORD_EXPORTS.get(kind)
+    if spec is not None:
+        exists = store.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (spec.table,)
+        ).fetchone()
+        if exists is None:
+            raise ExportNotAvailable(
+                f"{kind} records are not available in this database (it has no {spec.table})"
+            )
+
+
+def header(kind: str) -> bytes:
+    return (",".join(COLUMNS[kind]) + "\r\n").encode()
+
+
+def write_export(
+    store: Store,
+    kind: str,
+    out: str | os.PathLike[str] | IO,
+    *,
+    date_from: str | date | None = None,
+    date_to: str | date | None = None,
+    team: str | None = None,
+    employee_id: str | None = None,
+    excel: bool = False,
+    progress: Progress | None = None,
+) -> int:
+    """Write one export as CSV and return the number of data rows.
+
+    `out` is a path (written via a temporary file in the same folder, synced, then renamed,
+    so the final name only ever holds a complete export) or a binary stream (a text stream
+    gets str). `progress(rows_done)` is called after each chunk; an exception it raises
+    (e.g. ExportCancelled) stops the export and leaves no file. Dates filter on the local
+    date, both ends included; the weekly export widens them to whole ISO weeks.
+    """
+    _check_kind(store, kind)
+    filters = check_filters(store, date_from, date_to, team, employee_id)
+    path = store.path
+    if kind == "weekly":
+        produce = lambda: _weekly_blocks(path, filters)  # noqa: E731
+    else:
+        spec = _RECORD_EXPORTS[kind]
+        produce = lambda: _record_blocks(path, spec, filters)  # noqa: E731
+    try:
+        with _sink(out, excel) as write:
+            write(header(kind))
+            with _read_ahead(produce) as blocks:
+                return _write_blocks(blocks, write, progress)
+    except sqlite3.Error as exc:
+        raise ExportError(f"{store.path}: cannot read the records: {exc}") from exc
+
+
+def count_rows(
+    store: Store,
+    kind: str,
+    *,
+    date_from: str | date | None = None,
+    date_to: str | date | None = None,
+    team: str | None = None,
+    employee_id: str | None = None,
+    **_ignored: object,
+) -> int:
+    """How many data rows `write_export` writes with the same filters (the preview)."""
+    _check_kind(store, kind)
+    filters = check_filters(store, date_from, date_to, team, employee_id)
+    if kind == "weekly":
+        clauses, params = _where(_whole_weeks(filters), "o.local_date", "o")
+        sql = (
+            "SELECT count(*) FROM (SELECT 1 FROM observation o "
+            f"JOIN employee e ON e.id = o.employee_id {_where_sql(clauses)} "
+            "GROUP BY o.employee_id, o.iso_week, o.behaviour_id)"
+        )
+    else:
+        spec = _RECORD_EXPORTS[kind]
+        clauses, params = _where(filters, spec.date_column, spec.alias)
+        sql = (
+            f"SELECT count(*) FROM {spec.table} {spec.alias} "
+            f"JOIN employee e ON e.id = {spec.alias}.employee_id {_where_sql(clauses)}"
+        )
+    return store.conn.execute(sql, params).fetchone()[0]
+
+
+def default_filename(kind: str, date_from: date | None, date_to: date | None) -> str:
+    """`observations_2026-01-01_to_2026-03-31.csv`; no from date: `all`; no to date: today."""
+    start = date_from.isoformat() if date_from else "all"
+    end = (date_to or clock.today()).isoformat()
+    return f"{kind}_{start}_to_{end}.csv"

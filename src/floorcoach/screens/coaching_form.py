@@ -1,0 +1,566 @@
+"""Log (or correct) a coaching conversation, as fast as logging an observation.
+
+From an observation on the employee page (`k`) the person, the behaviour, the linked
+observation and a likely kind are filled in: type what was said, Enter, the agreed
+action, ctrl+s. The follow-up defaults to one week; 3 / w / 2 / 4 pick another. Choosing
+the person shows the carry-forward agenda: their open agreed actions and how each
+behaviour coached lately has gone since.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Checkbox, Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from floorcoach import clock
+from floorcoach.display import safe_text
+from floorcoach.models import Behaviour, Employee, Observation
+from floorcoach.screens.observation_form import _move, behaviour_label
+from floorcoach.widgets.confirm import ConfirmDialog
+from floorcoach.widgets.key_choice import Choice, KeyChoice
+from floorcoach.widgets.picker_input import PickerInput
+
+KINDS = [
+    Choice(("r", "1"), "recognition", "recognition"),
+    Choice(("c", "2"), "corrective", "corrective"),
+    Choice(("d", "3"), "development", "development"),
+]
+FOLLOW_UP_PICKS = [
+    Choice(("3",), "3", "3 days"),
+    Choice(("w", "1"), "7", "1 week"),
+    Choice(("2",), "14", "2 weeks"),
+    Choice(("4",), "28", "4 weeks"),
+]
+EMPLOYEE_MATCHES = 8
+
+
+def suggested_kind(observation: Observation) -> str:
+    """A first guess from what was seen; the supervisor can change it with one key."""
+    if observation.outcome.value in ("met", "exceeded"):
+        return "recognition"
+    cause = observation.cause.value if observation.cause else None
+    return "development" if cause in ("skill", "system") else "corrective"
+
+
+class CoachingForm(Screen):
+    """Full-screen form; `editing` (a session read with its private note) corrects one."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="save-coaching", priority=True),
+        Binding("escape", "cancel", "Back", id="cancel-coaching"),
+        Binding("ctrl+e", "change_employee", "Change employee", id="coaching-change-employee"),
+        Binding("ctrl+b", "change_behaviours", "Add/remove behaviour", id="coaching-behaviours"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        employee: Employee | None = None,
+        observation: Observation | None = None,
+        editing=None,
+    ) -> None:
+        super().__init__()
+        self.employee = employee
+        self.observation = observation
+        self.editing = editing
+        self.behaviours: list[Behaviour] = []
+        self.observation_ids: list[str] = [observation.id] if observation else []
+        self._employee_matches: list[Employee] = []
+        self._visible_behaviours: list[Behaviour] = []
+        self._saving = False
+        self._initial: tuple | None = None
+
+    # --- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="form-body"):
+            with Vertical(id="pick-column"):
+                yield Static("Employee", classes="field-label")
+                yield Static("", id="employee-chosen", classes="chosen")
+                yield PickerInput(
+                    placeholder="type a name or employee ref, Enter to pick", id="employee-filter"
+                )
+                yield OptionList(id="employee-options")
+                yield Static("Carry forward", classes="field-label", id="agenda-label")
+                yield Static("", id="agenda")
+                yield Static("Behaviours you talked about", classes="field-label")
+                yield Static("", id="behaviours-chosen", classes="chosen")
+                yield PickerInput(
+                    placeholder="type to filter; 1–9 or Enter to add (again to remove)",
+                    id="behaviour-filter",
+                    digits_pick=True,
+                )
+                yield OptionList(id="behaviour-options")
+            with VerticalScroll(id="detail-column"):
+                yield Static("Kind of conversation", classes="field-label")
+                yield KeyChoice(KINDS, id="kind")
+                yield Static("What was said", classes="field-label")
+                yield Input(placeholder="a sentence is enough", id="said", max_length=20_000)
+                yield Static("Agreed action", classes="field-label")
+                yield Input(
+                    placeholder="what they will do (optional for recognition)",
+                    id="action",
+                    max_length=5_000,
+                )
+                yield Static("Follow up", classes="field-label")
+                yield KeyChoice(FOLLOW_UP_PICKS, id="due-pick")
+                yield Input(placeholder="YYYY-MM-DD", id="due")
+                yield Static("Their response", classes="field-label")
+                yield Checkbox("Acknowledged", id="acknowledged")
+                yield Input(placeholder="optional: their words", id="comment", max_length=5_000)
+                yield Static(
+                    "Private note (yours only: never exported or listed) — Enter saves",
+                    classes="field-label",
+                )
+                yield Input(placeholder="optional", id="private-note", max_length=20_000)
+                yield Static("When", classes="field-label")
+                yield Input(value="now", placeholder="now, 14:30 or 2026-11-24 14:30", id="when")
+                yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#employee-options", OptionList).can_focus = False
+        self.query_one("#behaviour-options", OptionList).can_focus = False
+        self._filter_behaviours("")
+        due_pick = self.query_one("#due-pick", KeyChoice)
+        due_pick._chosen_once, due_pick.selected = True, "7"
+        self.query_one("#due", Input).value = (clock.today() + timedelta(days=7)).isoformat()
+        if self.editing is not None:
+            self._load_for_editing(self.editing)
+        else:
+            if self.observation is not None:
+                behaviour = self._behaviour(self.observation.behaviour_id)
+                if behaviour is not None:
+                    self._add_behaviour(behaviour, move_on=False)
+                kind = self.query_one("#kind", KeyChoice)
+                kind._chosen_once, kind.selected = True, suggested_kind(self.observation)
+            if self.employee is not None:
+                self._set_employee(self.employee)
+            else:
+                self.query_one("#employee-filter").focus()
+        self._initial = self._state()
+        self.sub_title = "Correct coaching" if self.editing else "Log coaching"
+
+    def _behaviour(self, behaviour_id: str) -> Behaviour | None:
+        return next((b for b in self.app.behaviours if b.id == behaviour_id), None)
+
+    def _load_for_editing(self, session) -> None:
+        self.observation_ids = list(session.observation_ids)
+        for behaviour_id in session.behaviour_ids:
+            behaviour = self._behaviour(behaviour_id)
+            if behaviour is not None:
+                self._add_behaviour(behaviour, move_on=False)
+        kind = self.query_one("#kind", KeyChoice)
+        kind._chosen_once, kind.selected = True, session.kind.value
+        self.query_one("#said", Input).value = session.said
+        self.query_one("#action", Input).value = session.agreed_action
+        self.query_one("#due-pick", KeyChoice).clear()
+        self.query_one("#due", Input).value = session.follow_up_due.isoformat()
+        self.query_one("#acknowledged", Checkbox).value = session.acknowledged
+        self.query_one("#comment", Input).value = session.employee_comment
+        self.query_one("#private-note", Input).value = session.private_note or ""
+        local = clock.to_local(session.held_at)
+        self.query_one("#when", Input).value = f"{local:%Y-%m-%d %H:%M}"
+        self._set_employee(
+            Employee(
+                id=session.employee_id,
+                employee_ref=session.employee_ref,
+                name=session.employee_name,
+                team=session.team,
+            ),
+            load_agenda=False,
+        )
+        self.query_one("#employee-filter").disabled = True
+        self.query_one("#said").focus()
+
+    # --- employee ----------------------------------------------------------------------------
+
+    @on(Input.Changed, "#employee-filter")
+    def _employee_typed(self, event: Input.Changed) -> None:
+        from floorcoach.employees import list_employees
+
+        text = event.value
+        if not text.strip():
+            self._show_employee_matches([])
+            return
+        self.app.run_db(
+            lambda store: list_employees(store, search=text, limit=EMPLOYEE_MATCHES),
+            done=self._show_employee_matches,
+            group="coaching-employee-search",
+            exclusive=True,
+        )
+
+    def _show_employee_matches(self, employees: list[Employee]) -> None:
+        self._employee_matches = employees
+        options = self.query_one("#employee-options", OptionList)
+        options.clear_options()
+        for employee in employees:
+            label = Text(safe_text(employee.name), style="bold")
+            label.append(
+                f"  {safe_text(employee.employee_ref or '')}  {safe_text(employee.team)}",
+                style="dim",
+            )
+            options.add_option(Option(label, id=employee.id))
+        if employees:
+            options.highlighted = 0
+        elif self.query_one("#employee-filter", Input).value.strip():
+            options.add_option(Option(Text("no match"), disabled=True))
+
+    @on(PickerInput.Move, "#employee-filter")
+    def _employee_move(self, event: PickerInput.Move) -> None:
+        _move(self.query_one("#employee-options", OptionList), event.delta)
+
+    @on(Input.Submitted, "#employee-filter")
+    def _employee_submitted(self) -> None:
+        index = self.query_one("#employee-options", OptionList).highlighted
+        if index is None or index >= len(self._employee_matches):
+            self._status("No employee matches; type part of a name or ref")
+            return
+        self._set_employee(self._employee_matches[index])
+
+    @on(OptionList.OptionSelected, "#employee-options")
+    def _employee_clicked(self, event: OptionList.OptionSelected) -> None:
+        if event.option_index < len(self._employee_matches):
+            self._set_employee(self._employee_matches[event.option_index])
+
+    def _set_employee(self, employee: Employee, *, load_agenda: bool = True) -> None:
+        self.employee = employee
+        ref = f" ({employee.employee_ref})" if employee.employee_ref else ""
+        team = f" · {employee.team}" if employee.team else ""
+        self.query_one("#employee-chosen", Static).update(
+            Text(f"✓ {safe_text(employee.name)}{safe_text(ref)}{safe_text(team)}")
+        )
+        self.query_one("#employee-filter").display = False
+        self.query_one("#employee-options").display = False
+        self._status("")
+        if load_agenda:
+            self._load_agenda(employee.id)
+        else:
+            self.query_one("#agenda-label").display = False
+            self.query_one("#agenda").display = False
+        if self.editing is not None:
+            return
+        if not self.behaviours:
+            self.query_one("#behaviour-filter").focus()
+        elif not self.query_one("#kind", KeyChoice).has_choice:
+            self.query_one("#kind").focus()
+        else:
+            self.query_one("#said").focus()
+
+    def _load_agenda(self, employee_id: str) -> None:
+        from floorcoach.coaching import carry_forward_agenda
+
+        self.query_one("#agenda", Static).update(Text("…", style="dim"))
+        self.app.run_db(
+            lambda store: carry_forward_agenda(store, employee_id),
+            done=self._show_agenda,
+            group="coaching-agenda",
+            exclusive=True,
+        )
+
+    def _show_agenda(self, agenda) -> None:
+        text = Text()
+        for index, line in enumerate(agenda.lines(clock.today())):
+            if index:
+                text.append("\n")
+            text.append("• " + safe_text(line, limit=160))
+        self.query_one("#agenda", Static).update(text)
+
+    def action_change_employee(self) -> None:
+        if self.editing is not None:
+            self._status("A coaching session stays with its employee")
+            return
+        if self.observation_ids:
+            self._status("This session is about a linked observation of this person")
+            return
+        self.query_one("#employee-filter").display = True
+        self.query_one("#employee-options").display = True
+        self.query_one("#employee-filter").focus()
+
+    # --- behaviours --------------------------------------------------------------------------
+
+    @on(Input.Changed, "#behaviour-filter")
+    def _behaviour_typed(self, event: Input.Changed) -> None:
+        self._filter_behaviours(event.value)
+
+    def _filter_behaviours(self, text: str) -> None:
+        words = text.lower().split()
+        chosen = {b.id for b in self.behaviours}
+        matches = [
+            b
+            for b in self.app.behaviours
+            if all(w in f"{b.title} {b.id} {b.touch_point}".lower() for w in words)
+        ]
+        self._visible_behaviours = matches
+        options = self.query_one("#behaviour-options", OptionList)
+        options.clear_options()
+        group = None
+        for number, behaviour in enumerate(matches, 1):
+            if behaviour.touch_point != group:
+                group = behaviour.touch_point
+                options.add_option(
+                    Option(Text(safe_text(group), style="bold underline"), disabled=True)
+                )
+            label = behaviour_label(number, behaviour)
+            if behaviour.id in chosen:
+                label.append("  ✓ chosen", style="bold")
+            options.add_option(Option(label, id=behaviour.id))
+        if not matches:
+            options.add_option(Option(Text("no behaviour matches"), disabled=True))
+        else:
+            for index in range(options.option_count):
+                if not options.get_option_at_index(index).disabled:
+                    options.highlighted = index
+                    break
+
+    def _highlighted_behaviour(self) -> Behaviour | None:
+        options = self.query_one("#behaviour-options", OptionList)
+        if options.highlighted is None:
+            return None
+        option_id = options.get_option_at_index(options.highlighted).id
+        return next((b for b in self._visible_behaviours if b.id == option_id), None)
+
+    @on(PickerInput.Move, "#behaviour-filter")
+    def _behaviour_move(self, event: PickerInput.Move) -> None:
+        _move(self.query_one("#behaviour-options", OptionList), event.delta)
+
+    @on(PickerInput.Pick, "#behaviour-filter")
+    def _behaviour_number(self, event: PickerInput.Pick) -> None:
+        if event.number <= len(self._visible_behaviours):
+            self._toggle_behaviour(self._visible_behaviours[event.number - 1])
+
+    @on(Input.Submitted, "#behaviour-filter")
+    def _behaviour_submitted(self) -> None:
+        behaviour = self._highlighted_behaviour()
+        if behaviour is None:
+            if self.behaviours:
+                self._hide_behaviour_picker()
+                return
+            self._status("No behaviour matches; clear the filter to see them all")
+            return
+        self._toggle_behaviour(behaviour)
+
+    @on(OptionList.OptionSelected, "#behaviour-options")
+    def _behaviour_clicked(self, event: OptionList.OptionSelected) -> None:
+        behaviour = next((b for b in self._visible_behaviours if b.id == event.option.id), None)
+        if behaviour is not None:
+            self._toggle_behaviour(behaviour)
+
+    def _toggle_behaviour(self, behaviour: Behaviour) -> None:
+        if any(b.id == behaviour.id for b in self.behaviours):
+            self.behaviours = [b for b in self.behaviours if b.id != behaviour.id]
+            self._show_behaviours()
+            self._filter_behaviours(self.query_one("#behaviour-filter", Input).value)
+            return
+        self._add_behaviour(behaviour, move_on=True)
+
+    def _add_behaviour(self, behaviour: Behaviour, *, move_on: bool) -> None:
+        self.behaviours.append(behaviour)
+        self._show_behaviours()
+        self._status("")
+        if move_on:
+            self.query_one("#behaviour-filter", Input).value = ""
+            self._hide_behaviour_picker()
+        else:
+            self.query_one("#behaviour-filter").display = False
+            self.query_one("#behaviour-options").display = False
+
+    def _hide_behaviour_picker(self) -> None:
+        self.query_one("#behaviour-filter").display = False
+        self.query_one("#behaviour-options").display = False
+        if not self.query_one("#kind", KeyChoice).has_choice:
+            self.query_one("#kind").focus()
+        else:
+            self.query_one("#said").focus()
+
+    def _show_behaviours(self) -> None:
+        text = Text()
+        for index, behaviour in enumerate(self.behaviours):
+            if index:
+                text.append("\n")
+            text.append(f"✓ {safe_text(behaviour.title)}  ({safe_text(behaviour.touch_point)})")
+        self.query_one("#behaviours-chosen", Static).update(text)
+
+    def action_change_behaviours(self) -> None:
+        self.query_one("#behaviour-filter").display = True
+        self.query_one("#behaviour-options").display = True
+        self._filter_behaviours(self.query_one("#behaviour-filter", Input).value)
+        self.query_one("#behaviour-filter").focus()
+
+    # --- the rest ------------------------------------------------------------------------------
+
+    @on(KeyChoice.Chosen, "#kind")
+    def _kind_chosen(self) -> None:
+        self.query_one("#said").focus()
+
+    @on(KeyChoice.Chosen, "#due-pick")
+    def _due_picked(self, event: KeyChoice.Chosen) -> None:
+        try:
+            held = self._parse_when()
+        except ValueError:
+            held = None
+        start = clock.local_date(held) if held else clock.today()
+        self.query_one("#due", Input).value = (start + timedelta(days=int(event.value))).isoformat()
+        self.query_one("#acknowledged").focus()
+
+    @on(Input.Submitted, "#said")
+    def _said_done(self) -> None:
+        self.query_one("#action").focus()
+
+    @on(Input.Submitted, "#action")
+    def _action_done(self) -> None:
+        self.query_one("#due-pick").focus()
+
+    @on(Input.Submitted, "#due")
+    def _due_done(self) -> None:
+        self.query_one("#acknowledged").focus()
+
+    @on(Input.Submitted, "#comment")
+    def _comment_done(self) -> None:
+        self.query_one("#private-note").focus()
+
+    @on(Input.Submitted, "#private-note")
+    @on(Input.Submitted, "#when")
+    def _submit(self) -> None:
+        self.action_save()
+
+    # --- save / cancel ---------------------------------------------------------------------
+
+    def _state(self) -> tuple:
+        kind = self.query_one("#kind", KeyChoice)
+        return (
+            self.employee.id if self.employee else None,
+            tuple(b.id for b in self.behaviours),
+            kind.selected if kind.has_choice else "",
+            self.query_one("#said", Input).value,
+            self.query_one("#action", Input).value,
+            self.query_one("#due", Input).value.strip(),
+            self.query_one("#acknowledged", Checkbox).value,
+            self.query_one("#comment", Input).value,
+            self.query_one("#private-note", Input).value,
+            self.query_one("#when", Input).value.strip(),
+        )
+
+    @property
+    def is_dirty(self) -> bool:
+        return self._initial is not None and self._state() != self._initial
+
+    def _status(self, message: str) -> None:
+        self.query_one("#status", Static).update(Text(message))
+
+    def _parse_when(self) -> datetime | None:
+        text = self.query_one("#when", Input).value.strip()
+        if not text or text.lower() == "now":
+            return None
+        if len(text) <= 5 and ":" in text:
+            text = f"{clock.today().isoformat()}T{text}"
+        return clock.parse_instant(text.replace(" ", "T", 1))
+
+    def action_save(self) -> None:
+        from pydantic import ValidationError
+
+        from floorcoach.coaching import CoachingInput
+
+        if self._saving:
+            return
+        kind = self.query_one("#kind", KeyChoice)
+        if self.employee is None:
+            self._status("Choose the employee first")
+            self.query_one("#employee-filter").focus()
+            return
+        if not self.behaviours:
+            self._status("Choose at least one behaviour you talked about")
+            self.action_change_behaviours()
+            return
+        if not kind.has_choice:
+            self._status("Choose the kind: r recognition, c corrective, d development")
+            kind.focus()
+            return
+        try:
+            when = self._parse_when()
+        except ValueError:
+            self._status("When: write 'now', a time like 14:30, or 2026-11-24 14:30")
+            self.query_one("#when").focus()
+            return
+        try:
+            due = date.fromisoformat(self.query_one("#due", Input).value.strip())
+        except ValueError:
+            self._status("Follow up: pick 3, w, 2 or 4, or write a date like 2026-12-02")
+            self.query_one("#due").focus()
+            return
+        try:
+            data = CoachingInput(
+                employee_id=self.employee.id,
+                kind=kind.selected,
+                behaviour_ids=[b.id for b in self.behaviours],
+                said=self.query_one("#said", Input).value,
+                agreed_action=self.query_one("#action", Input).value,
+                follow_up_due=due,
+                held_at=when,
+                acknowledged=self.query_one("#acknowledged", Checkbox).value,
+                employee_comment=self.query_one("#comment", Input).value,
+                private_note=self.query_one("#private-note", Input).value,
+                observation_ids=self.observation_ids,
+            )
+        except ValidationError as exc:
+            self._status(str(exc.errors()[0]["msg"]).removeprefix("Value error, "))
+            return
+        self._saving = True
+        self._status("Saving…")
+        self.app.run_db(self._save_job(data), done=self._saved, failed=self._save_failed)
+
+    def _save_job(self, data):
+        from floorcoach.coaching import create_coaching, edit_coaching
+
+        supervisor = self.app.supervisor
+        editing = self.editing
+        if editing is None:
+            return lambda store: create_coaching(store, data, supervisor=supervisor)
+        return lambda store: edit_coaching(
+            store, editing.id, data, by=supervisor, expected_version=editing.version
+        )
+
+    def _saved(self, session) -> None:
+        self._saving = False
+        self._initial = self._state()
+        verb = "Corrected" if self.editing else "Coaching saved"
+        message = (
+            f"{verb}: {safe_text(session.employee_name)} · {session.kind.value} · "
+            f"follow-up due {session.follow_up_due:%a %d %b}"
+        )
+        checked = [f for f in session.follow_ups if f.status.value in ("held", "not_yet")]
+        if checked and self.editing is None:
+            message += f". Already seen since: {len(checked)} checked"
+        self.app.notify(message, title=verb, markup=False)
+        self.dismiss(session)
+
+    def _save_failed(self, exc: Exception) -> None:
+        self._saving = False
+        self._status(f"Not saved: {exc}")
+
+    def action_cancel(self) -> None:
+        if not self.is_dirty:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Discard this coaching note? What you typed will be lost.",
+                yes="Discard",
+                no="Keep editing",
+            ),
+            answered,
+        )

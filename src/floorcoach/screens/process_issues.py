@@ -1,0 +1,128 @@
+"""Process issues: misses caused by the system, by behaviour and week, with their notes.
+
+This is the list a team lead takes to whoever owns the process, the tools or the policy:
+none of these misses counts against the people who were observed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from floorcoach import clock
+from floorcoach.display import safe_text
+from floorcoach.widgets.team_select import TeamSelect
+
+SPANS = (4, 12, 52)
+
+
+class ProcessIssuesScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("w", "widen", "4 / 12 / 52 weeks", id="widen-issues"),
+    ]
+
+    def __init__(self, team: str | None = None) -> None:
+        super().__init__()
+        self._team = team
+        self.weeks = SPANS[0]
+        self._issues: list = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="issue-filters"):
+            yield TeamSelect(self._team, id="issue-team")
+            yield Static("", id="issue-period", classes="panel-title")
+        yield DataTable(id="issues", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="issue-notes"):
+            yield Static("", id="issue-notes-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Process issues"
+        table = self.query_one("#issues", DataTable)
+        table.add_column("Behaviour", key="behaviour")
+        table.add_column("Touch point", key="touch_point")
+        table.add_column("Week", key="week")
+        table.add_column("Misses (system)", key="misses")
+        self.query_one(TeamSelect).load_teams()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        """Load when shown (first time included) and again on coming back."""
+        self.refresh_data()
+
+    def _period(self):
+        today = clock.today()
+        first = clock.monday_of(today) - timedelta(weeks=self.weeks - 1)
+        return first, today
+
+    def refresh_data(self) -> None:
+        from floorcoach.trends import process_issues
+
+        team = self.query_one(TeamSelect).team
+        first, last = self._period()
+        self._loaded_team = self.query_one(TeamSelect).team
+        self.app.run_db(
+            lambda store: process_issues(store, team=team, first=first, last=last),
+            done=self._show,
+            group="process-issues",
+            exclusive=True,
+        )
+
+    def _show(self, issues: list) -> None:
+        self._issues = issues
+        first, last = self._period()
+        total = sum(issue.count for issue in issues)
+        behaviours = len({issue.behaviour_id for issue in issues})
+        self.query_one("#issue-period", Static).update(
+            Text(
+                f"{first:%d %b} – {last:%d %b %Y} (last {self.weeks} weeks): {total} misses "
+                f"caused by the system across {behaviours} behaviours"
+            )
+        )
+        table = self.query_one("#issues", DataTable)
+        table.clear()
+        for index, issue in enumerate(issues):
+            table.add_row(
+                Text(safe_text(issue.title, limit=44)),
+                Text(safe_text(issue.touch_point, limit=28)),
+                issue.iso_week,
+                str(issue.count),
+                key=str(index),
+            )
+        self._show_notes()
+
+    @on(DataTable.RowHighlighted, "#issues")
+    def _show_notes(self) -> None:
+        table = self.query_one("#issues", DataTable)
+        text = Text()
+        if not self._issues:
+            text.append("No misses caused by the system in this period.", style="dim")
+        elif table.cursor_row is not None and table.cursor_row < len(self._issues):
+            issue = self._issues[table.cursor_row]
+            text.append(safe_text(f"{issue.title} · {issue.iso_week}"), style="bold")
+            for miss in issue.misses:
+                text.append(f"\n{miss.local_date:%a %d %b}  ", style="bold")
+                text.append(safe_text(f"{miss.employee_name} ({miss.team or 'no team'})"))
+                text.append(" — ")
+                text.append(safe_text(miss.note) or "(no note)")
+                text.append(safe_text(f"  · {miss.supervisor}"), style="dim")
+        self.query_one("#issue-notes-text", Static).update(text)
+
+    @on(TeamSelect.Changed, "#issue-team")
+    def _team_changed(self) -> None:
+        if self.query_one(TeamSelect).team == getattr(self, "_loaded_team", ...):
+            return  # the choice it already shows (the select announces its first value)
+        self.refresh_data()
+
+    def action_widen(self) -> None:
+        self.weeks = SPANS[(SPANS.index(self.weeks) + 1) % len(SPANS)]
+        self.refresh_data()

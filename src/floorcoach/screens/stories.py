@@ -1,0 +1,129 @@
+"""Stories worth sharing: observations a supervisor flagged, newest first.
+
+Real stories in the organisation's own words are what training material and team
+huddles are made of. Filter by team and period; Enter opens the person.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from floorcoach import clock
+from floorcoach.display import safe_text
+from floorcoach.widgets.team_select import TeamSelect
+
+SPANS = (4, 12, 52, None)  # weeks back; None: every story
+
+
+class StoriesScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("w", "widen", "4 / 12 / 52 weeks / all", id="widen-stories"),
+    ]
+
+    def __init__(self, team: str | None = None) -> None:
+        super().__init__()
+        self._team = team
+        self.weeks: int | None = SPANS[1]
+        self._stories: list = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="story-filters"):
+            yield TeamSelect(self._team, id="story-team")
+            yield Static("", id="story-period", classes="panel-title")
+        yield DataTable(id="stories", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="story-note"):
+            yield Static("", id="story-note-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Stories"
+        table = self.query_one("#stories", DataTable)
+        table.add_columns("Date", "Employee", "Team", "Behaviour", "Outcome", "Story")
+        self.query_one(TeamSelect).load_teams()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        """Load when shown (first time included) and again on coming back."""
+        self.refresh_data()
+
+    def _first_day(self):
+        if self.weeks is None:
+            return None
+        return clock.monday_of(clock.today()) - timedelta(weeks=self.weeks - 1)
+
+    def refresh_data(self) -> None:
+        from floorcoach.trends import stories
+
+        team, first = self.query_one(TeamSelect).team, self._first_day()
+        self._loaded_team = self.query_one(TeamSelect).team
+        self.app.run_db(
+            lambda store: stories(store, team=team, first=first, last=clock.today()),
+            done=self._show,
+            group="stories",
+            exclusive=True,
+        )
+
+    def _show(self, found: list) -> None:
+        self._stories = found
+        span = "every story" if self.weeks is None else f"last {self.weeks} weeks"
+        self.query_one("#story-period", Static).update(
+            Text(f"{len(found)} stor{'y' if len(found) == 1 else 'ies'} · {span} (w to change)")
+        )
+        table = self.query_one("#stories", DataTable)
+        table.clear()
+        for story in found:
+            table.add_row(
+                f"{story.local_date:%Y-%m-%d}",
+                Text(safe_text(story.employee_name)),
+                Text(safe_text(story.team)),
+                Text(safe_text(story.behaviour_title, limit=40)),
+                story.outcome,
+                Text(safe_text(story.note, limit=60)),
+                key=story.observation_id,
+            )
+        self._show_note()
+
+    @on(DataTable.RowHighlighted, "#stories")
+    def _show_note(self) -> None:
+        table = self.query_one("#stories", DataTable)
+        text = Text()
+        if not self._stories:
+            text.append(
+                "No stories in this period. Flag one with ctrl+t when logging an observation.",
+                style="dim",
+            )
+        elif table.cursor_row is not None and table.cursor_row < len(self._stories):
+            story = self._stories[table.cursor_row]
+            text.append(safe_text(f"{story.employee_name} · {story.behaviour_title}"), style="bold")
+            text.append(f"  {story.local_date:%a %d %b %Y} · {safe_text(story.supervisor)}\n")
+            text.append(safe_text(story.note, keep_newlines=True) or "(no note)")
+        self.query_one("#story-note-text", Static).update(text)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        from floorcoach.employees import get_employee
+
+        table = self.query_one("#stories", DataTable)
+        if table.cursor_row is None or table.cursor_row >= len(self._stories):
+            return
+        employee_id = self._stories[table.cursor_row].employee_id
+        self.app.run_db(lambda store: get_employee(store, employee_id), done=self.app.open_employee)
+
+    @on(TeamSelect.Changed, "#story-team")
+    def _team_changed(self) -> None:
+        if self.query_one(TeamSelect).team == getattr(self, "_loaded_team", ...):
+            return  # the choice it already shows (the select announces its first value)
+        self.refresh_data()
+
+    def action_widen(self) -> None:
+        self.weeks = SPANS[(SPANS.index(self.weeks) + 1) % len(SPANS)]
+        self.refresh_data()

@@ -1,0 +1,218 @@
+"""The coaching loop driven as a supervisor would: keys only, on a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from textual.widgets import DataTable, Static
+
+from floorcoach.app import FloorcoachApp
+from floorcoach.coaching import (
+    CoachingInput,
+    FollowUpStatus,
+    coaching_for_employee,
+    create_coaching,
+)
+from floorcoach.models import ObservationInput
+from floorcoach.observations import employee_timeline, log_observation
+from floorcoach.screens.coaching_form import CoachingForm
+from floorcoach.screens.coaching_record import CoachingRecordScreen
+from floorcoach.screens.employee_page import EmployeePage
+from floorcoach.screens.followups import FollowUpsScreen
+from floorcoach.screens.observation_form import ObservationForm
+from floorcoach.store import Store
+
+from .pilot import press_all, settle, wait_ready
+from .snapshots import SNAPSHOT_SIZE, before_snapshot, demo_database
+
+SUPERVISOR = "Test Supervisor"
+
+
+def shown(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).content)
+
+
+async def test_coaching_from_an_observation_is_checked_by_the_next_one(db_path, team, monkeypatch):
+    monkeypatch.setenv("FLOORCOACH_NOW", "2026-11-25T10:00:00+00:00")
+    with Store.open(db_path) as store:
+        missed = log_observation(
+            store,
+            ObservationInput(
+                employee_id=team[0].id,
+                behaviour_id="greeting.eye-contact",
+                outcome="missed",
+                cause="skill",
+                observed_at=datetime(2026, 11, 25, 9, tzinfo=UTC),
+            ),
+            supervisor=SUPERVISOR,
+        )
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_ready(app, pilot)
+        await press_all(app, pilot, "enter")  # today's observation → Amira's page
+        assert isinstance(app.screen, EmployeePage)
+        await press_all(app, pilot, "k")  # coach on the selected observation
+        form = app.screen
+        assert isinstance(form, CoachingForm)
+        assert "Amira Okafor" in shown(form, "#employee-chosen")
+        assert "Greets within 10 seconds" in shown(form, "#behaviours-chosen")
+        assert "fresh start" in shown(form, "#agenda")
+        await press_all(app, pilot, *"talked", "enter", *"look", "ctrl+s")
+        assert isinstance(app.screen, EmployeePage)
+
+        with Store.open(db_path) as store:
+            [session] = coaching_for_employee(store, team[0].id)
+        assert session.kind.value == "development"  # a skill miss suggests development
+        assert session.said == "talked" and session.agreed_action == "look"
+        assert session.observation_ids == [missed.id]
+        assert session.follow_up_due == date(2026, 12, 2)
+
+        monkeypatch.setenv("FLOORCOACH_NOW", "2026-11-25T10:30:00+00:00")
+        await press_all(app, pilot, "o", "1")
+        assert isinstance(app.screen, ObservationForm)
+        assert "Open follow-up from coaching on 25 Nov" in shown(app.screen, "#followup-notice")
+        await press_all(app, pilot, "m", "enter")
+        assert isinstance(app.screen, EmployeePage)
+        messages = [n.message for n in app._notifications]
+        assert any("Follow-up from coaching on 25 Nov: held" in m for m in messages)
+
+        table = app.screen.query_one("#timeline", DataTable)
+        assert "held" in str(table.get_row(session.id)[3])
+        await press_all(app, pilot, "down", "enter")  # the coaching row → its record
+        record = app.screen
+        assert isinstance(record, CoachingRecordScreen)
+        follow_ups = record.query_one("#record-follow-ups", DataTable)
+        status, result = follow_ups.get_row_at(0)[2:4]
+        assert str(status) == "held" and "met" in str(result)
+        assert "Since: 1 of 1 (100%) — improving" in shown(record, "#record-stick")
+
+    with Store.open(db_path) as store:
+        [session] = coaching_for_employee(store, team[0].id)
+        latest = employee_timeline(store, team[0].id)[0]
+    assert session.follow_ups[0].status is FollowUpStatus.HELD
+    assert session.follow_ups[0].result_observation_id == latest.id
+
+
+async def _home_follow_ups(db_path, monkeypatch, now: str) -> tuple[str, str]:
+    monkeypatch.setenv("FLOORCOACH_NOW", now)
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        await settle(app, pilot)
+        return shown(app.screen, "#follow-ups-title"), shown(app.screen, "#follow-ups-panel")
+
+
+async def test_an_overdue_follow_up_appears_on_the_home_screen_on_the_right_date(
+    db_path, team, monkeypatch
+):
+    monkeypatch.setenv("FLOORCOACH_NOW", "2026-11-10T12:00:00+00:00")
+    with Store.open(db_path) as store:
+        create_coaching(
+            store,
+            CoachingInput(
+                employee_id=team[1].id,
+                kind="corrective",
+                behaviour_ids=["needs.listens"],
+                said="Let the customer finish.",
+                agreed_action="Count to two before answering.",
+                follow_up_due=date(2026, 11, 17),
+            ),
+            supervisor=SUPERVISOR,
+        )
+    title, panel = await _home_follow_ups(db_path, monkeypatch, "2026-11-16T12:00:00+00:00")
+    assert title == "Follow-ups: 0 overdue · 0 due today" and "1 upcoming" in panel
+    title, panel = await _home_follow_ups(db_path, monkeypatch, "2026-11-17T12:00:00+00:00")
+    assert title == "Follow-ups: 0 overdue · 1 due today"
+    assert "due today" in panel and "Ben Nowak" in panel
+    title, panel = await _home_follow_ups(db_path, monkeypatch, "2026-11-18T08:00:00+00:00")
+    assert title == "Follow-ups: 1 overdue · 0 due today"
+    assert "overdue 1 day" in panel and "Ben Nowak" in panel
+
+
+async def test_closing_a_follow_up_by_hand_from_the_follow_ups_screen(db_path, team, monkeypatch):
+    monkeypatch.setenv("FLOORCOACH_NOW", "2026-11-20T12:00:00+00:00")
+    with Store.open(db_path) as store:
+        session = create_coaching(
+            store,
+            CoachingInput(
+                employee_id=team[2].id,
+                kind="development",
+                behaviour_ids=["greeting.eye-contact"],
+                said="Showed how.",
+                agreed_action="Try it on three customers.",
+            ),
+            supervisor=SUPERVISOR,
+        )
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        await press_all(app, pilot, "f")
+        assert isinstance(app.screen, FollowUpsScreen)
+        assert app.screen.query_one("#follow-ups", DataTable).row_count == 1
+        await press_all(app, pilot, "x", *"moved", "enter")
+        assert isinstance(app.screen, FollowUpsScreen)
+        assert app.screen.query_one("#follow-ups", DataTable).row_count == 0
+    with Store.open(db_path) as store:
+        [after] = coaching_for_employee(store, team[2].id)
+    assert after.id == session.id
+    assert after.follow_ups[0].status is FollowUpStatus.CLOSED
+    assert after.follow_ups[0].closed_note == "moved"
+
+
+def test_follow_ups_screen_snapshot(snap_compare, db_path, monkeypatch):
+    app = FloorcoachApp(db_path=demo_database(db_path, monkeypatch))
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=before_snapshot("f"))
+
+
+def test_coaching_form_snapshot_from_an_employee_page(snap_compare, db_path, monkeypatch):
+    app = FloorcoachApp(db_path=demo_database(db_path, monkeypatch))
+    keys = ("e", "down", "enter", "k")
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=before_snapshot(*keys))
+
+
+async def test_correcting_a_session_from_its_record_keeps_the_private_note(
+    db_path, team, monkeypatch
+):
+    monkeypatch.setenv("FLOORCOACH_NOW", "2026-11-20T12:00:00+00:00")
+    with Store.open(db_path) as store:
+        session = create_coaching(
+            store,
+            CoachingInput(
+                employee_id=team[0].id,
+                kind="corrective",
+                behaviour_ids=["greeting.eye-contact"],
+                said="First words.",
+                agreed_action="Greet sooner.",
+                private_note="Only for me.",
+            ),
+            supervisor=SUPERVISOR,
+        )
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        app.push_screen(CoachingRecordScreen(session.id))
+        await settle(app, pilot)
+        assert "Only for me." in shown(app.screen, "#record-private")
+        await press_all(app, pilot, "e")
+        form = app.screen
+        assert isinstance(form, CoachingForm) and form.editing is not None
+        assert form.query_one("#said").value == "First words."
+        await press_all(app, pilot, "end", *"!", "ctrl+s")
+        assert isinstance(app.screen, CoachingRecordScreen)
+        assert "First words.!" in shown(app.screen, "#record-conversation")
+    with Store.open(db_path) as store:
+        from floorcoach.coaching import get_coaching
+
+        after = get_coaching(store, session.id, include_private=True)
+    assert after.version == 2 and after.said == "First words.!"
+    assert after.private_note == "Only for me."
+
+
+async def test_the_palette_reaches_the_follow_ups_screen(db_path, team):
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        await press_all(app, pilot, "ctrl+p", *"follow-ups")
+        await pilot.pause(0.3)
+        await press_all(app, pilot, "enter")
+        assert isinstance(app.screen, FollowUpsScreen)

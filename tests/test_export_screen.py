@@ -1,0 +1,133 @@
+"""The export screen, driven as an HR-minded team lead would: choose, preview, write."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+
+import pytest
+from textual.widgets import Checkbox, Input, Select, Static
+
+from floorcoach import export
+from floorcoach.app import FloorcoachApp
+from floorcoach.behaviours import list_behaviours
+from floorcoach.models import ObservationInput
+from floorcoach.observations import log_observation
+from floorcoach.screens.export import ExportScreen
+from floorcoach.store import Store
+
+from .conftest import SUPERVISOR
+from .pilot import settle, wait_ready
+
+NOW = "2026-11-25T10:00:00+00:00"
+
+
+@pytest.fixture
+def logged(store, team, monkeypatch):
+    monkeypatch.setenv("FLOORCOACH_NOW", NOW)
+    behaviours = list_behaviours(store)
+    for i in range(12):
+        data = ObservationInput(
+            employee_id=team[i % 3].id,
+            behaviour_id=behaviours[i % 4].id,
+            outcome=("met", "exceeded", "missed")[i % 3],
+            note=f"=note {i}, with a comma",
+            observed_at=datetime.fromisoformat(f"2026-11-{2 + i:02d}T10:00:00+00:00"),
+        )
+        log_observation(store, data, supervisor=SUPERVISOR)
+    return team
+
+
+async def open_export(app, pilot) -> ExportScreen:
+    await wait_ready(app, pilot)
+    app.action_push("export:ExportScreen")
+    await settle(app, pilot)
+    await pilot.pause(0.4)  # the preview waits for a moment of quiet
+    await settle(app, pilot)
+    assert isinstance(app.screen, ExportScreen)
+    return app.screen
+
+
+def preview_text(screen) -> str:
+    return str(screen.query_one("#export-preview", Static).content)
+
+
+async def test_the_export_screen_previews_the_count_and_writes_the_file(
+    db_path, logged, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_export(app, pilot)
+        assert preview_text(screen) == "12 rows will be exported"
+        path_input = screen.query_one("#export-path", Input)
+        assert path_input.value == str(tmp_path / "observations_all_to_2026-11-25.csv")
+
+        screen.query_one("#export-from", Input).value = "2026-11-05"
+        screen.query_one("#export-to", Input).value = "2026-11-10"
+        await pilot.pause(0.4)
+        await settle(app, pilot)
+        assert preview_text(screen) == "6 rows will be exported"
+        target = tmp_path / "observations_2026-11-05_to_2026-11-10.csv"
+        assert path_input.value == str(target)  # the name follows the choices
+
+        screen.query_one("#export-excel", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        status = str(screen.query_one("#export-status", Static).content)
+        assert status == f"6 rows written to {target}"
+
+    raw = target.read_bytes()
+    assert raw.startswith(export.BOM)
+    rows = list(csv.DictReader(raw[len(export.BOM) :].decode("utf-8").splitlines(True)))
+    assert len(rows) == 6
+    assert {r["local_date"] for r in rows} == {f"2026-11-{d:02d}" for d in range(5, 11)}
+    assert all(r["note"].startswith("'=note") for r in rows)
+
+
+async def test_weekly_for_one_team_to_a_chosen_file(db_path, logged, tmp_path):
+    target = tmp_path / "fashion weekly.csv"
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_export(app, pilot)
+        screen.query_one("#export-kind", Select).value = "weekly"
+        screen.query_one("#export-team", Select).value = "Fashion"
+        await pilot.pause(0.4)
+        await settle(app, pilot)
+        with Store.open(db_path) as store:
+            expected = export.count_rows(store, "weekly", team="Fashion")
+        assert preview_text(screen) == f"{expected} rows will be exported"
+        screen.query_one("#export-path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    rows = list(csv.DictReader(target.read_text(encoding="utf-8").splitlines(True)))
+    assert len(rows) == expected > 0
+    assert {r["team"] for r in rows} == {"Fashion"}
+
+
+async def test_mistakes_show_on_the_screen_and_write_nothing(db_path, logged, tmp_path):
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_export(app, pilot)
+        screen.query_one("#export-from", Input).value = "2026-13-01"
+        await pilot.pause(0.4)
+        await settle(app, pilot)
+        assert "From '2026-13-01' is not a valid date" in preview_text(screen)
+
+        screen.query_one("#export-from", Input).value = ""
+        screen.query_one("#export-employee", Input).value = "Nobody at all"
+        await pilot.pause(0.4)
+        await settle(app, pilot)
+        assert "no employee matches" in preview_text(screen)
+
+        screen.query_one("#export-path", Input).value = str(tmp_path / "missing" / "o.csv")
+        screen.query_one("#export-employee", Input).value = ""
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        status = str(screen.query_one("#export-status", Static).content)
+        assert "does not exist" in status
+        assert not screen.writing
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ExportScreen)
+    assert not (tmp_path / "missing").exists()
