@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from floorcoach import clock
 from floorcoach.behaviours import get_behaviour
 from floorcoach.employees import get_employee
-from floorcoach.models import HistoryEntry, Observation, ObservationInput
+from floorcoach.models import Behaviour, Employee, HistoryEntry, Observation, ObservationInput
 from floorcoach.store import ConflictError, RecordNotFound, Store, StoreError, new_id
 
 _SELECT = """
@@ -52,8 +52,8 @@ def _when(data: ObservationInput) -> datetime:
     return data.observed_at or clock.now()
 
 
-def _check_references(store: Store, data: ObservationInput) -> str:
-    """Return the catalogue version of the behaviour; refuse unknown or retired ones."""
+def _check_references(store: Store, data: ObservationInput) -> tuple[Behaviour, Employee]:
+    """The behaviour and the employee; refuse unknown behaviours and inactive people."""
     behaviour = get_behaviour(store, data.behaviour_id)
     if behaviour is None:
         raise StoreError(
@@ -62,7 +62,7 @@ def _check_references(store: Store, data: ObservationInput) -> str:
     employee = get_employee(store, data.employee_id)
     if not employee.active:
         raise StoreError(f"{employee.name} is inactive; reactivate them to log observations")
-    return behaviour.catalogue_version
+    return behaviour, employee
 
 
 def log_observation(store: Store, data: ObservationInput, *, supervisor: str) -> Observation:
@@ -70,36 +70,56 @@ def log_observation(store: Store, data: ObservationInput, *, supervisor: str) ->
     observed_at = _when(data)
     if observed_at > clock.now() + _FUTURE_SLACK:
         raise StoreError("an observation cannot be in the future")
-    now = clock.utc_text(clock.now())
-    observation_id = new_id()
+    now = clock.now()
     local_day = clock.local_date(observed_at)
     with store.write() as conn:
-        catalogue_version = _check_references(store, data)
+        behaviour, employee = _check_references(store, data)
+        # Built from what is written rather than read back: saving stays one round trip.
+        saved = Observation(
+            id=new_id(),
+            employee_id=employee.id,
+            employee_name=employee.name,
+            employee_ref=employee.employee_ref,
+            team=employee.team,
+            behaviour_id=behaviour.id,
+            behaviour_title=behaviour.title,
+            touch_point=behaviour.touch_point,
+            observed_at=observed_at,
+            local_date=local_day,
+            iso_week=clock.iso_week(local_day),
+            outcome=data.outcome,
+            cause=data.cause,
+            note=data.note,
+            story=data.story,
+            supervisor=supervisor,
+            catalogue_version=behaviour.catalogue_version,
+            created_at=now,
+            updated_at=now,
+        )
         conn.execute(
             "INSERT INTO observation(id, employee_id, behaviour_id, observed_at, local_date, "
             "iso_week, outcome, cause, note, story, supervisor, catalogue_version, created_at, "
             "updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             (
-                observation_id,
-                data.employee_id,
-                data.behaviour_id,
+                saved.id,
+                saved.employee_id,
+                saved.behaviour_id,
                 clock.utc_text(observed_at),
                 local_day.isoformat(),
-                clock.iso_week(local_day),
+                saved.iso_week,
                 data.outcome.value,
                 data.cause.value if data.cause else None,
                 data.note,
                 int(data.story),
                 supervisor,
-                catalogue_version,
-                now,
-                now,
+                saved.catalogue_version,
+                clock.utc_text(now),
+                clock.utc_text(now),
             ),
         )
-        saved = get_observation(store, observation_id)
         store.record_history(
             "observation",
-            observation_id,
+            saved.id,
             "create",
             supervisor,
             employee_id=data.employee_id,
@@ -139,7 +159,7 @@ def edit_observation(
             )
         if data.employee_id != before.employee_id:
             raise StoreError("an observation cannot be moved to another employee")
-        catalogue_version = _check_references(store, data)
+        catalogue_version = _check_references(store, data)[0].catalogue_version
         local_day = clock.local_date(observed_at)
         conn.execute(
             "UPDATE observation SET behaviour_id = ?, observed_at = ?, local_date = ?, "

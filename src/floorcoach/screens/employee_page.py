@@ -15,6 +15,7 @@ from floorcoach.display import safe_text
 from floorcoach.models import Employee, Observation
 from floorcoach.screens.home import _outcome_text
 from floorcoach.widgets.confirm import ConfirmDialog
+from floorcoach.widgets.table_fill import fill_table
 from floorcoach.widgets.trend_grid import TrendGrid
 
 TIMELINE_PAGE = 100
@@ -107,25 +108,25 @@ class EmployeePage(Screen):
         self._show_header()
         self._observations = []
         self._entries = []
-        self.query_one("#timeline", DataTable).clear()
-        self._append(entries, totals)
+        self._append(entries, totals, clear=True)
 
-    def _append(self, entries: list, totals: tuple[int, int]) -> None:
-        table = self.query_one("#timeline", DataTable)
+    def _append(self, entries: list, totals: tuple[int, int], *, clear: bool = False) -> None:
+        rows = []
         for entry in entries:
             obs = entry.observation
             if obs is None:
-                table.add_row(*_coaching_cells(entry), key=entry.coaching.id)
+                rows.append((_coaching_cells(entry), entry.coaching.id))
                 continue
-            table.add_row(
+            cells = (
                 f"{clock.to_local(obs.observed_at):%Y-%m-%d %H:%M}",
                 Text(safe_text(obs.touch_point, limit=24)),
                 Text(safe_text(obs.behaviour_title, limit=48)),
                 _outcome_text(obs.outcome.value, obs.cause.value if obs.cause else None),
                 Text(("★ " if obs.story else "") + safe_text(obs.note, limit=60)),
                 Text(safe_text(obs.supervisor, limit=20)),
-                key=obs.id,
             )
+            rows.append((cells, obs.id))
+        fill_table(self.query_one("#timeline", DataTable), rows, clear=clear)
         self._entries += entries
         self._observations += [e.observation for e in entries if e.observation is not None]
         observations, sessions = totals

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from floorcoach.display import safe_text
 from floorcoach.models import Employee
+from floorcoach.widgets.table_fill import fill_table
 
 PAGE = 200  # a page of rows: DataTable measures every cell, so never load the whole roster
 
@@ -85,16 +86,19 @@ class EmployeesScreen(Screen):
     def _show(self, employees: list[Employee]) -> None:
         more = len(employees) > PAGE
         self._employees = employees[:PAGE]
-        table = self.query_one("#employees", DataTable)
-        table.clear()
-        for employee in self._employees:
-            table.add_row(
-                Text(safe_text(employee.name)),
-                Text(safe_text(employee.employee_ref or "")),
-                Text(safe_text(employee.team)),
-                "active" if employee.active else Text("inactive", style="dim"),
-                key=employee.id,
+        rows = [
+            (
+                (
+                    Text(safe_text(employee.name)),
+                    Text(safe_text(employee.employee_ref or "")),
+                    Text(safe_text(employee.team)),
+                    "active" if employee.active else Text("inactive", style="dim"),
+                ),
+                employee.id,
             )
+            for employee in self._employees
+        ]
+        fill_table(self.query_one("#employees", DataTable), rows)
         count = f"{len(self._employees)}{'+' if more else ''} employees"
         if more:
             count += f" — showing the first {PAGE}; type to narrow"

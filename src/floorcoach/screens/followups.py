@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from floorcoach import clock
 from floorcoach.display import safe_text
+from floorcoach.widgets.table_fill import fill_table
 
 PAGE = 300  # DataTable measures every cell: a page, never everything
 
@@ -138,18 +139,22 @@ class FollowUpsScreen(Screen):
         self._rows = follow_ups
         table = self.query_one("#follow-ups", DataTable)
         table.loading = False
-        table.clear()
-        for f in follow_ups:
-            table.add_row(
-                f"{f.due:%a %d %b}",
-                due_label(f.due, today),
-                Text(safe_text(f.employee_name, limit=28)),
-                Text(safe_text(f.behaviour_title, limit=36)),
-                f.kind.value,
-                Text(safe_text(f.agreed_action, limit=30)),
-                Text(safe_text(f.supervisor, limit=18)),
-                key=f"{f.coaching_id}/{f.behaviour_id}",
+        rows = [
+            (
+                (
+                    f"{f.due:%a %d %b}",
+                    due_label(f.due, today),
+                    Text(safe_text(f.employee_name, limit=28)),
+                    Text(safe_text(f.behaviour_title, limit=36)),
+                    f.kind.value,
+                    Text(safe_text(f.agreed_action, limit=30)),
+                    Text(safe_text(f.supervisor, limit=18)),
+                ),
+                f"{f.coaching_id}/{f.behaviour_id}",
             )
+            for f in follow_ups
+        ]
+        fill_table(table, rows)
         title = (
             f"Follow-ups — overdue {summary.overdue} · due today {summary.due_today} · "
             f"upcoming {summary.upcoming}"

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach import clock
 from floorcoach.display import safe_text
+from floorcoach.widgets.table_fill import fill_table
 from floorcoach.widgets.team_select import TeamSelect
 
 SPANS = (4, 12, 52)
@@ -89,15 +90,19 @@ class ProcessIssuesScreen(Screen):
             )
         )
         table = self.query_one("#issues", DataTable)
-        table.clear()
-        for index, issue in enumerate(issues):
-            table.add_row(
-                Text(safe_text(issue.title, limit=44)),
-                Text(safe_text(issue.touch_point, limit=28)),
-                issue.iso_week,
-                str(issue.count),
-                key=str(index),
+        rows = [
+            (
+                (
+                    Text(safe_text(issue.title, limit=44)),
+                    Text(safe_text(issue.touch_point, limit=28)),
+                    issue.iso_week,
+                    str(issue.count),
+                ),
+                str(index),
             )
+            for index, issue in enumerate(issues)
+        ]
+        fill_table(table, rows)
         self._show_notes()
 
     @on(DataTable.RowHighlighted, "#issues")

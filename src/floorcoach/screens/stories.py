@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach import clock
 from floorcoach.display import safe_text
+from floorcoach.widgets.table_fill import fill_table
 from floorcoach.widgets.team_select import TeamSelect
 
 SPANS = (4, 12, 52, None)  # weeks back; None: every story
@@ -80,17 +81,21 @@ class StoriesScreen(Screen):
             Text(f"{len(found)} stor{'y' if len(found) == 1 else 'ies'} · {span} (w to change)")
         )
         table = self.query_one("#stories", DataTable)
-        table.clear()
-        for story in found:
-            table.add_row(
-                f"{story.local_date:%Y-%m-%d}",
-                Text(safe_text(story.employee_name)),
-                Text(safe_text(story.team)),
-                Text(safe_text(story.behaviour_title, limit=40)),
-                story.outcome,
-                Text(safe_text(story.note, limit=60)),
-                key=story.observation_id,
+        rows = [
+            (
+                (
+                    f"{story.local_date:%Y-%m-%d}",
+                    Text(safe_text(story.employee_name)),
+                    Text(safe_text(story.team)),
+                    Text(safe_text(story.behaviour_title, limit=40)),
+                    story.outcome,
+                    Text(safe_text(story.note, limit=60)),
+                ),
+                story.observation_id,
             )
+            for story in found
+        ]
+        fill_table(table, rows)
         self._show_note()
 
     @on(DataTable.RowHighlighted, "#stories")
