@@ -195,3 +195,17 @@ async def test_the_command_palette_opens_an_employee_by_name(db_path, team):
         await press_all(app, pilot, "enter")
         assert isinstance(app.screen, EmployeePage)
         assert app.screen.employee.name == "Ben Carter"
+
+
+async def test_the_standard_shown_is_the_one_of_the_behaviour_chosen(db_path, team):
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(app, pilot)
+        await press_all(app, pilot, "o", *"amira", "enter", "down")
+        form = app.screen
+        highlighted = str(form.query_one("#standard").content)
+        assert "greeting.acknowledge-waiting" in highlighted  # follows the highlight
+        await press_all(app, pilot, "7")
+        chosen = form.behaviour
+        assert chosen.id in str(form.query_one("#standard").content)
+        assert chosen.id != "greeting.eye-contact"

@@ -315,7 +315,9 @@ class ObservationForm(Screen):
 
     @on(OptionList.OptionHighlighted, "#behaviour-options")
     def _show_standard(self) -> None:
-        behaviour = self._highlighted_behaviour() or self.behaviour
+        """The standard of the behaviour chosen, or, while choosing, of the highlighted one."""
+        choosing = self.query_one("#behaviour-options").display
+        behaviour = (self._highlighted_behaviour() if choosing else None) or self.behaviour
         text = Text()
         if behaviour is not None:
             text.append(f"{behaviour.id}\n", style="dim")

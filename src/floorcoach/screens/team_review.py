@@ -78,7 +78,7 @@ def _recognition_cells(store: Store, employee_ids: Sequence[str], week: str):
 
 EXTRA_COLUMNS: list[ReviewColumn] = [
     ReviewColumn("follow_ups", "follow-ups", _follow_up_cells),
-    ReviewColumn("recognition", "recognition : correction", _recognition_cells),
+    ReviewColumn("recognition", "recog. : corr.", _recognition_cells),
 ]
 
 # (key, label, sort key over a row, descending first?)
