@@ -8,13 +8,12 @@ disk, then renamed into place, so a half-written copy never carries the final na
 
 from __future__ import annotations
 
-import os
-import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from floorcoach import clock
+from floorcoach.safefiles import replacing
 from floorcoach.store import (
     APPLICATION_ID,
     BUSY_TIMEOUT_MS,
@@ -37,35 +36,10 @@ class BackupResult:
     observations: int
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable: the directory entry itself must reach the disk."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def private_folder(folder: Path) -> None:
-    """Create `folder` (and parents) with 0700 for the folder floorcoach creates."""
-    if not folder.exists():
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-
-
 def copy_connection(conn: sqlite3.Connection, target: Path) -> Path:
     """Copy the database behind `conn` to `target`: consistent, 0600, synced, atomic rename."""
     target = Path(target)
-    private_folder(target.parent)
-    # A unique temporary name: two processes backing up at once never share a file.
-    partial = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
-    fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
-    try:
+    with replacing(target) as partial:
         dest = sqlite3.connect(str(partial))
         try:
             conn.backup(dest)  # pages=-1: the whole database in one step, one snapshot
@@ -73,13 +47,6 @@ def copy_connection(conn: sqlite3.Connection, target: Path) -> Path:
             dest.execute("PRAGMA journal_mode = DELETE")
         finally:
             dest.close()
-        with partial.open("rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
     return target
 
 

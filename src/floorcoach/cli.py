@@ -129,6 +129,21 @@ def cmd_roster_list(args: argparse.Namespace) -> int:
 # --- log ----------------------------------------------------------------------------------
 
 
+def parse_at(value: str | None, option: str = "--at"):
+    """The instant given with `--at` (None when not given), or a CliError saying the form."""
+    from floorcoach import clock
+
+    if not value:
+        return None
+    try:
+        return clock.parse_instant(value)
+    except ValueError:
+        raise CliError(
+            f"{option} {value!r} is not a valid ISO 8601 date-time "
+            "(for example 2026-11-25T14:30 or 2026-11-25T14:30+01:00)"
+        ) from None
+
+
 def cmd_log(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
@@ -137,15 +152,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     from floorcoach.models import ObservationInput
     from floorcoach.observations import log_observation
 
-    observed_at = None
-    if args.at:
-        try:
-            observed_at = clock.parse_instant(args.at)
-        except ValueError:
-            raise CliError(
-                f"--at {args.at!r} is not a valid ISO 8601 date-time "
-                "(for example 2026-11-25T14:30 or 2026-11-25T14:30+01:00)"
-            ) from None
+    observed_at = parse_at(args.at)
     with _open(args) as store:
         employee = find_employee(store, args.employee)
         try:

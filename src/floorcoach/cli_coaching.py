@@ -18,6 +18,7 @@ from floorcoach.cli import (
     _plain,
     _supervisor,
     _write_rows,
+    parse_at,
 )
 
 FOLLOWUP_COLUMNS = (
@@ -61,15 +62,7 @@ def cmd_coach(args: argparse.Namespace) -> int:
     from floorcoach.coaching import CoachingInput, create_coaching
     from floorcoach.employees import find_employee
 
-    held_at = None
-    if args.at:
-        try:
-            held_at = clock.parse_instant(args.at)
-        except ValueError:
-            raise CliError(
-                f"--at {args.at!r} is not a valid ISO 8601 date-time "
-                "(for example 2026-11-25T14:30 or 2026-11-25T14:30+01:00)"
-            ) from None
+    held_at = parse_at(args.at)
     due = _parse_date(args.follow_up, "--follow-up") if args.follow_up else None
     with _open(args) as store:
         employee = find_employee(store, args.employee)

@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from floorcoach import clock
+from floorcoach.safefiles import write_atomically
 
 _FORM_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,120}$")
 FORMAT = 1
@@ -63,9 +63,6 @@ def save_draft(
     a reminder on the next start.
     """
     path = _draft_path(db_path, form)
-    folder = path.parent
-    if not folder.exists():
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     payload = {
         "format": FORMAT,
         "form": form,
@@ -74,18 +71,7 @@ def save_draft(
         "label": label,
         "fields": fields,
     }
-    data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    partial = folder / f".{form}.{os.getpid()}-{secrets.token_hex(4)}.partial"
-    fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    write_atomically(path, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
     return path
 
 

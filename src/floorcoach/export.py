@@ -35,6 +35,7 @@ from typing import IO, Any
 
 from floorcoach import clock
 from floorcoach.metrics import SQL_COUNTS, Counts
+from floorcoach.safefiles import sync_folder
 from floorcoach.store import BUSY_TIMEOUT_MS, Store, StoreError
 
 KINDS = ("observations", "coaching", "weekly")
@@ -446,7 +447,7 @@ def _sink(out: str | os.PathLike[str] | IO, excel: bool) -> Iterator[Callable[[b
         yield writer.write
         writer.finish()
         os.replace(temp, final)
-        _sync_folder(final.parent)
+        sync_folder(final.parent)
     except OSError as exc:
         raise ExportError(f"cannot write {final}: {exc.strerror or exc}") from None
     finally:
@@ -454,20 +455,6 @@ def _sink(out: str | os.PathLike[str] | IO, excel: bool) -> Iterator[Callable[[b
             writer.handle.close()
         if temp.exists():
             temp.unlink()
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); skipped where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # --- reading record exports in chunks ---------------------------------------------------

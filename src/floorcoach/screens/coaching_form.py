@@ -23,10 +23,11 @@ from textual.widgets.option_list import Option
 from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.models import Behaviour, Employee, Observation
-from floorcoach.screens.observation_form import _move, behaviour_label
+from floorcoach.screens.observation_form import behaviour_label
 from floorcoach.widgets.confirm import ConfirmDialog
+from floorcoach.widgets.employee_picker import EmployeePicker
 from floorcoach.widgets.key_choice import Choice, KeyChoice
-from floorcoach.widgets.picker_input import PickerInput
+from floorcoach.widgets.picker_input import PickerInput, move_highlight
 
 KINDS = [
     Choice(("r", "1"), "recognition", "recognition"),
@@ -39,7 +40,6 @@ FOLLOW_UP_PICKS = [
     Choice(("2",), "14", "2 weeks"),
     Choice(("4",), "28", "4 weeks"),
 ]
-EMPLOYEE_MATCHES = 8
 
 
 def suggested_kind(observation: Observation) -> str:
@@ -73,7 +73,6 @@ class CoachingForm(Screen):
         self.editing = editing
         self.behaviours: list[Behaviour] = []
         self.observation_ids: list[str] = [observation.id] if observation else []
-        self._employee_matches: list[Employee] = []
         self._visible_behaviours: list[Behaviour] = []
         self._saving = False
         self._initial: tuple | None = None
@@ -85,11 +84,7 @@ class CoachingForm(Screen):
         with Horizontal(id="form-body"):
             with Vertical(id="pick-column"):
                 yield Static("Employee", classes="field-label")
-                yield Static("", id="employee-chosen", classes="chosen")
-                yield PickerInput(
-                    placeholder="type a name or employee ref, Enter to pick", id="employee-filter"
-                )
-                yield OptionList(id="employee-options")
+                yield EmployeePicker()
                 yield Static("Carry forward", classes="field-label", id="agenda-label")
                 yield Static("", id="agenda")
                 yield Static("Behaviours you talked about", classes="field-label")
@@ -128,7 +123,6 @@ class CoachingForm(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#employee-options", OptionList).can_focus = False
         self.query_one("#behaviour-options", OptionList).can_focus = False
         self._filter_behaviours("")
         due_pick = self.query_one("#due-pick", KeyChoice)
@@ -146,7 +140,7 @@ class CoachingForm(Screen):
             if self.employee is not None:
                 self._set_employee(self.employee)
             else:
-                self.query_one("#employee-filter").focus()
+                self.query_one(EmployeePicker).focus_search()
         self._initial = self._state()
         self.sub_title = "Correct coaching" if self.editing else "Log coaching"
 
@@ -179,68 +173,18 @@ class CoachingForm(Screen):
             ),
             load_agenda=False,
         )
-        self.query_one("#employee-filter").disabled = True
+        self.query_one(EmployeePicker).keep_choice()
         self.query_one("#said").focus()
 
     # --- employee ----------------------------------------------------------------------------
 
-    @on(Input.Changed, "#employee-filter")
-    def _employee_typed(self, event: Input.Changed) -> None:
-        from floorcoach.employees import list_employees
-
-        text = event.value
-        if not text.strip():
-            self._show_employee_matches([])
-            return
-        self.app.run_db(
-            lambda store: list_employees(store, search=text, limit=EMPLOYEE_MATCHES),
-            done=self._show_employee_matches,
-            group="coaching-employee-search",
-            exclusive=True,
-        )
-
-    def _show_employee_matches(self, employees: list[Employee]) -> None:
-        self._employee_matches = employees
-        options = self.query_one("#employee-options", OptionList)
-        options.clear_options()
-        for employee in employees:
-            label = Text(safe_text(employee.name), style="bold")
-            label.append(
-                f"  {safe_text(employee.employee_ref or '')}  {safe_text(employee.team)}",
-                style="dim",
-            )
-            options.add_option(Option(label, id=employee.id))
-        if employees:
-            options.highlighted = 0
-        elif self.query_one("#employee-filter", Input).value.strip():
-            options.add_option(Option(Text("no match"), disabled=True))
-
-    @on(PickerInput.Move, "#employee-filter")
-    def _employee_move(self, event: PickerInput.Move) -> None:
-        _move(self.query_one("#employee-options", OptionList), event.delta)
-
-    @on(Input.Submitted, "#employee-filter")
-    def _employee_submitted(self) -> None:
-        index = self.query_one("#employee-options", OptionList).highlighted
-        if index is None or index >= len(self._employee_matches):
-            self._status("No employee matches; type part of a name or ref")
-            return
-        self._set_employee(self._employee_matches[index])
-
-    @on(OptionList.OptionSelected, "#employee-options")
-    def _employee_clicked(self, event: OptionList.OptionSelected) -> None:
-        if event.option_index < len(self._employee_matches):
-            self._set_employee(self._employee_matches[event.option_index])
+    @on(EmployeePicker.Chosen)
+    def _employee_chosen(self, event: EmployeePicker.Chosen) -> None:
+        self._set_employee(event.employee)
 
     def _set_employee(self, employee: Employee, *, load_agenda: bool = True) -> None:
         self.employee = employee
-        ref = f" ({employee.employee_ref})" if employee.employee_ref else ""
-        team = f" · {employee.team}" if employee.team else ""
-        self.query_one("#employee-chosen", Static).update(
-            Text(f"✓ {safe_text(employee.name)}{safe_text(ref)}{safe_text(team)}")
-        )
-        self.query_one("#employee-filter").display = False
-        self.query_one("#employee-options").display = False
+        self.query_one(EmployeePicker).show_chosen(employee)
         self._status("")
         if load_agenda:
             self._load_agenda(employee.id)
@@ -282,9 +226,7 @@ class CoachingForm(Screen):
         if self.observation_ids:
             self._status("This session is about a linked observation of this person")
             return
-        self.query_one("#employee-filter").display = True
-        self.query_one("#employee-options").display = True
-        self.query_one("#employee-filter").focus()
+        self.query_one(EmployeePicker).reopen()
 
     # --- behaviours --------------------------------------------------------------------------
 
@@ -331,7 +273,7 @@ class CoachingForm(Screen):
 
     @on(PickerInput.Move, "#behaviour-filter")
     def _behaviour_move(self, event: PickerInput.Move) -> None:
-        _move(self.query_one("#behaviour-options", OptionList), event.delta)
+        move_highlight(self.query_one("#behaviour-options", OptionList), event.delta)
 
     @on(PickerInput.Pick, "#behaviour-filter")
     def _behaviour_number(self, event: PickerInput.Pick) -> None:
@@ -475,7 +417,7 @@ class CoachingForm(Screen):
         kind = self.query_one("#kind", KeyChoice)
         if self.employee is None:
             self._status("Choose the employee first")
-            self.query_one("#employee-filter").focus()
+            self.query_one(EmployeePicker).focus_search()
             return
         if not self.behaviours:
             self._status("Choose at least one behaviour you talked about")

@@ -24,8 +24,9 @@ from floorcoach.display import safe_text
 from floorcoach.drafts import DraftWriter
 from floorcoach.models import Behaviour, Employee, Observation
 from floorcoach.widgets.confirm import ConfirmDialog
+from floorcoach.widgets.employee_picker import EmployeePicker
 from floorcoach.widgets.key_choice import Choice, KeyChoice
-from floorcoach.widgets.picker_input import PickerInput
+from floorcoach.widgets.picker_input import PickerInput, move_highlight
 
 OUTCOMES = [
     Choice(("m", "1"), "met", "met"),
@@ -38,7 +39,6 @@ CAUSES = [
     Choice(("s", "3"), "system", "system — process, tools or policy"),
     Choice(("u", "0"), None, "not sure"),
 ]
-EMPLOYEE_MATCHES = 8
 DRAFT_EVERY_S = 0.5  # how often a changed form is written to its draft file
 
 
@@ -67,7 +67,6 @@ class ObservationForm(Screen):
         self.employee: Employee | None = employee
         self.editing = editing
         self.behaviour: Behaviour | None = None
-        self._employee_matches: list[Employee] = []
         self._visible_behaviours: list[Behaviour] = []
         self._saving = False
         self._initial: tuple | None = None
@@ -82,11 +81,7 @@ class ObservationForm(Screen):
         with Horizontal(id="form-body"):
             with Vertical(id="pick-column"):
                 yield Static("Employee", classes="field-label")
-                yield Static("", id="employee-chosen", classes="chosen")
-                yield PickerInput(
-                    placeholder="type a name or employee ref, Enter to pick", id="employee-filter"
-                )
-                yield OptionList(id="employee-options")
+                yield EmployeePicker(no_match_hint="no match — add people under Employees (e)")
                 yield Static("Behaviour", classes="field-label")
                 yield Static("", id="behaviour-chosen", classes="chosen")
                 yield PickerInput(
@@ -112,7 +107,6 @@ class ObservationForm(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#employee-options", OptionList).can_focus = False
         self.query_one("#behaviour-options", OptionList).can_focus = False
         self._show_cause(False)
         if self.editing is not None:
@@ -120,7 +114,7 @@ class ObservationForm(Screen):
         elif self.employee is not None:
             self._set_employee(self.employee)
         else:
-            self.query_one("#employee-filter").focus()
+            self.query_one(EmployeePicker).focus_search()
             self._load_focus(None)  # everyone's focus until the employee (and team) is known
         self._filter_behaviours("")
         self._initial = self._state()
@@ -136,7 +130,7 @@ class ObservationForm(Screen):
                 team=obs.team,
             )
         )
-        self.query_one("#employee-filter").disabled = True
+        self.query_one(EmployeePicker).keep_choice()
         behaviour = next((b for b in self.app.behaviours if b.id == obs.behaviour_id), None)
         if behaviour is not None:
             self._set_behaviour(behaviour)
@@ -154,66 +148,13 @@ class ObservationForm(Screen):
 
     # --- employee ----------------------------------------------------------------------------
 
-    @on(Input.Changed, "#employee-filter")
-    def _employee_typed(self, event: Input.Changed) -> None:
-        from floorcoach.employees import list_employees
-
-        text = event.value
-        if not text.strip():
-            self._show_employee_matches([])
-            return
-        self.app.run_db(
-            lambda store: list_employees(store, search=text, limit=EMPLOYEE_MATCHES),
-            done=self._show_employee_matches,
-            group="employee-search",
-            exclusive=True,
-        )
-
-    def _show_employee_matches(self, employees: list[Employee]) -> None:
-        self._employee_matches = employees
-        options = self.query_one("#employee-options", OptionList)
-        options.clear_options()
-        for employee in employees:
-            label = Text(safe_text(employee.name), style="bold")
-            label.append(
-                f"  {safe_text(employee.employee_ref or '')}  {safe_text(employee.team)}",
-                style="dim",
-            )
-            options.add_option(Option(label, id=employee.id))
-        if employees:
-            options.highlighted = 0
-        elif self.query_one("#employee-filter", Input).value.strip():
-            options.add_option(
-                Option(Text("no match — add people under Employees (e)"), disabled=True)
-            )
-
-    @on(PickerInput.Move, "#employee-filter")
-    def _employee_move(self, event: PickerInput.Move) -> None:
-        _move(self.query_one("#employee-options", OptionList), event.delta)
-
-    @on(Input.Submitted, "#employee-filter")
-    def _employee_submitted(self) -> None:
-        options = self.query_one("#employee-options", OptionList)
-        index = options.highlighted
-        if index is None or index >= len(self._employee_matches):
-            self._status("No employee matches; type part of a name or ref")
-            return
-        self._set_employee(self._employee_matches[index])
-
-    @on(OptionList.OptionSelected, "#employee-options")
-    def _employee_clicked(self, event: OptionList.OptionSelected) -> None:
-        if event.option_index < len(self._employee_matches):
-            self._set_employee(self._employee_matches[event.option_index])
+    @on(EmployeePicker.Chosen)
+    def _employee_chosen(self, event: EmployeePicker.Chosen) -> None:
+        self._set_employee(event.employee)
 
     def _set_employee(self, employee: Employee) -> None:
         self.employee = employee
-        ref = f" ({employee.employee_ref})" if employee.employee_ref else ""
-        team = f" · {employee.team}" if employee.team else ""
-        self.query_one("#employee-chosen", Static).update(
-            Text(f"✓ {safe_text(employee.name)}{safe_text(ref)}{safe_text(team)}")
-        )
-        self.query_one("#employee-filter").display = False
-        self.query_one("#employee-options").display = False
+        self.query_one(EmployeePicker).show_chosen(employee)
         self._status("")
         self._check_open_follow_up()
         self._load_focus(employee.team)
@@ -229,9 +170,7 @@ class ObservationForm(Screen):
         if self.editing is not None:
             self._status("An observation stays with its employee; delete it and log a new one")
             return
-        self.query_one("#employee-filter").display = True
-        self.query_one("#employee-options").display = True
-        self.query_one("#employee-filter").focus()
+        self.query_one(EmployeePicker).reopen()
 
     # --- behaviour ---------------------------------------------------------------------------
 
@@ -328,7 +267,7 @@ class ObservationForm(Screen):
 
     @on(PickerInput.Move, "#behaviour-filter")
     def _behaviour_move(self, event: PickerInput.Move) -> None:
-        _move(self.query_one("#behaviour-options", OptionList), event.delta)
+        move_highlight(self.query_one("#behaviour-options", OptionList), event.delta)
 
     @on(PickerInput.Pick, "#behaviour-filter")
     def _behaviour_number(self, event: PickerInput.Pick) -> None:
@@ -429,7 +368,7 @@ class ObservationForm(Screen):
             self.query_one("#note", Input).value,
             self.query_one("#story", Checkbox).value,
             self.query_one("#when", Input).value.strip(),
-            self.query_one("#employee-filter", Input).value if self.employee is None else "",
+            self.query_one(EmployeePicker).search_text if self.employee is None else "",
         )
 
     @property
@@ -458,7 +397,7 @@ class ObservationForm(Screen):
         cause = self.query_one("#cause", KeyChoice)
         if self.employee is None:
             self._status("Choose the employee first")
-            self.query_one("#employee-filter").focus()
+            self.query_one(EmployeePicker).focus_search()
             return
         if self.behaviour is None:
             self._status("Choose the behaviour you observed")
@@ -593,7 +532,7 @@ class ObservationForm(Screen):
             "note": self.query_one("#note", Input).value,
             "story": self.query_one("#story", Checkbox).value,
             "when": self.query_one("#when", Input).value,
-            "employee_filter": self.query_one("#employee-filter", Input).value,
+            "employee_filter": self.query_one(EmployeePicker).search_text,
             "opened_at": clock.utc_text(self._opened_at),
             "editing_version": self.editing.version if self.editing else None,
         }
@@ -670,7 +609,7 @@ class ObservationForm(Screen):
             with suppress(ValueError):
                 self._set_employee(Employee.model_validate(drafted))
         elif fields.get("employee_filter") and self.employee is None:
-            self.query_one("#employee-filter", Input).value = str(fields["employee_filter"])
+            self.query_one(EmployeePicker).search_text = str(fields["employee_filter"])
         behaviour = next(
             (b for b in self.app.behaviours if b.id == fields.get("behaviour_id")), None
         )
@@ -697,7 +636,7 @@ class ObservationForm(Screen):
                 pass
         self.query_one("#when", Input).value = when
         if self.employee is None:
-            self.query_one("#employee-filter").focus()
+            self.query_one(EmployeePicker).focus_search()
         elif self.behaviour is None:
             self.query_one("#behaviour-filter").focus()
         elif not outcome.has_choice:
@@ -760,23 +699,3 @@ class ObservationForm(Screen):
             ),
             answered,
         )
-
-
-def _move(options: OptionList, delta: int) -> None:
-    """Move the highlight by `delta`, skipping the disabled group headings."""
-    count = options.option_count
-    if not count:
-        return
-    index = options.highlighted if options.highlighted is not None else -1
-    step = 1 if delta > 0 else -1
-    remaining = abs(delta)
-    while remaining:
-        candidate = index + step
-        while 0 <= candidate < count and options.get_option_at_index(candidate).disabled:
-            candidate += step
-        if not 0 <= candidate < count:
-            break
-        index = candidate
-        remaining -= 1
-    if index >= 0:
-        options.highlighted = index

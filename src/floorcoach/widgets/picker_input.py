@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual import events
 from textual.message import Message
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 
 class PickerInput(Input):
@@ -51,3 +51,23 @@ class PickerInput(Input):
             self.post_message(self.Pick(self, int(event.character)))
             return
         await super()._on_key(event)
+
+
+def move_highlight(options: OptionList, delta: int) -> None:
+    """Move the highlight by `delta`, skipping the disabled group headings."""
+    count = options.option_count
+    if not count:
+        return
+    index = options.highlighted if options.highlighted is not None else -1
+    step = 1 if delta > 0 else -1
+    remaining = abs(delta)
+    while remaining:
+        candidate = index + step
+        while 0 <= candidate < count and options.get_option_at_index(candidate).disabled:
+            candidate += step
+        if not 0 <= candidate < count:
+            break
+        index = candidate
+        remaining -= 1
+    if index >= 0:
+        options.highlighted = index

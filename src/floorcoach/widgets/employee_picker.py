@@ -1,0 +1,148 @@
+"""Find an employee by typing part of a name or ref: the first field of every form."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from floorcoach.display import safe_text
+from floorcoach.models import Employee
+from floorcoach.widgets.picker_input import PickerInput, move_highlight
+
+MATCHES = 8
+
+
+def describe_employee(employee: Employee) -> Text:
+    ref = f" ({employee.employee_ref})" if employee.employee_ref else ""
+    team = f" · {employee.team}" if employee.team else ""
+    return Text(f"✓ {safe_text(employee.name)}{safe_text(ref)}{safe_text(team)}")
+
+
+class EmployeePicker(Vertical):
+    """Type to search (in a worker), arrows to move, Enter to pick; posts `Chosen`.
+
+    Once someone is chosen the search collapses to one line naming them; `reopen()`
+    brings it back (the forms bind ctrl+e to that).
+    """
+
+    DEFAULT_CSS = """
+    EmployeePicker {
+        height: auto;
+    }
+    EmployeePicker #employee-options {
+        height: auto;
+        max-height: 8;
+        border: none;
+    }
+    EmployeePicker #employee-chosen {
+        color: $text-success;
+        text-style: bold;
+        padding: 0 1;
+        height: auto;
+    }
+    """
+
+    class Chosen(Message):
+        def __init__(self, picker: EmployeePicker, employee: Employee) -> None:
+            super().__init__()
+            self.picker = picker
+            self.employee = employee
+
+        @property
+        def control(self) -> EmployeePicker:
+            return self.picker
+
+    def __init__(self, *, no_match_hint: str = "no match", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.no_match_hint = no_match_hint
+        self._matches: list[Employee] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="employee-chosen")
+        yield PickerInput(
+            placeholder="type a name or employee ref, Enter to pick", id="employee-filter"
+        )
+        yield OptionList(id="employee-options")
+
+    def on_mount(self) -> None:
+        self.query_one("#employee-options", OptionList).can_focus = False
+
+    @property
+    def search_text(self) -> str:
+        return self.query_one("#employee-filter", Input).value
+
+    @search_text.setter
+    def search_text(self, value: str) -> None:
+        self.query_one("#employee-filter", Input).value = value
+
+    def focus_search(self) -> None:
+        self.query_one("#employee-filter").focus()
+
+    def show_chosen(self, employee: Employee) -> None:
+        self.query_one("#employee-chosen", Static).update(describe_employee(employee))
+        self.query_one("#employee-filter").display = False
+        self.query_one("#employee-options").display = False
+
+    def reopen(self) -> None:
+        self.query_one("#employee-filter").display = True
+        self.query_one("#employee-options").display = True
+        self.focus_search()
+
+    def keep_choice(self) -> None:
+        """The record's employee cannot change (a correction)."""
+        self.query_one("#employee-filter").disabled = True
+
+    @on(Input.Changed, "#employee-filter")
+    def _typed(self, event: Input.Changed) -> None:
+        from floorcoach.employees import list_employees
+
+        event.stop()
+        text = event.value
+        if not text.strip():
+            self._show_matches([])
+            return
+        self.app.run_db(
+            lambda store: list_employees(store, search=text, limit=MATCHES),
+            done=self._show_matches,
+            group=f"employee-search-{id(self)}",
+            exclusive=True,
+        )
+
+    def _show_matches(self, employees: list[Employee]) -> None:
+        self._matches = employees
+        options = self.query_one("#employee-options", OptionList)
+        options.clear_options()
+        for employee in employees:
+            label = Text(safe_text(employee.name), style="bold")
+            label.append(
+                f"  {safe_text(employee.employee_ref or '')}  {safe_text(employee.team)}",
+                style="dim",
+            )
+            options.add_option(Option(label, id=employee.id))
+        if employees:
+            options.highlighted = 0
+        elif self.search_text.strip():
+            options.add_option(Option(Text(self.no_match_hint), disabled=True))
+
+    @on(PickerInput.Move, "#employee-filter")
+    def _moved(self, event: PickerInput.Move) -> None:
+        event.stop()
+        move_highlight(self.query_one("#employee-options", OptionList), event.delta)
+
+    @on(Input.Submitted, "#employee-filter")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        index = self.query_one("#employee-options", OptionList).highlighted
+        if index is not None and index < len(self._matches):
+            self.post_message(self.Chosen(self, self._matches[index]))
+
+    @on(OptionList.OptionSelected, "#employee-options")
+    def _clicked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_index < len(self._matches):
+            self.post_message(self.Chosen(self, self._matches[event.option_index]))
