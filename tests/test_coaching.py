@@ -12,21 +12,23 @@ from pydantic import ValidationError
 from floorcoach.coaching import (
     CoachingInput,
     FollowUpStatus,
-    carry_forward_agenda,
     close_followup,
     coaching_for_employee,
     coaching_history,
     create_coaching,
     delete_coaching,
-    did_it_stick,
     edit_coaching,
-    employee_timeline_entries,
     followup_counts_by_employee,
     followup_summary,
     followups_checked_by,
     get_coaching,
     list_followups,
     open_followup_notice,
+)
+from floorcoach.coaching_progress import (
+    carry_forward_agenda,
+    did_it_stick,
+    employee_timeline_entries,
     recognition_counts,
 )
 from floorcoach.demo import generate_demo

@@ -10,12 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from floorcoach import clock
-from floorcoach.coaching import (
-    CoachingInput,
-    create_coaching,
-    did_it_stick,
-    recognition_counts,
-)
+from floorcoach.coaching import CoachingInput, create_coaching
+from floorcoach.coaching_progress import did_it_stick, recognition_counts
 from floorcoach.store import new_id
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)

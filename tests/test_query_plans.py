@@ -61,7 +61,7 @@ def full_scans_of_observation(sql: str, details: list[str]) -> list[str]:
 
 
 def _cases(data):
-    from floorcoach import coaching, observations, trends
+    from floorcoach import coaching_progress, observations, trends
 
     person, team, week = data.sample_employee_id, data.sample_team, data.sample_week
     first, last = NOW_DATE - timedelta(days=90), NOW_DATE
@@ -70,7 +70,9 @@ def _cases(data):
         "employee timeline, older page": lambda s: observations.employee_timeline(
             s, person, before=f"{NOW_DATE - timedelta(days=30)}T00:00:00.000000+00:00"
         ),
-        "employee timeline with coaching": lambda s: coaching.employee_timeline_entries(s, person),
+        "employee timeline with coaching": lambda s: coaching_progress.employee_timeline_entries(
+            s, person
+        ),
         "observation count of one person": lambda s: observations.count_observations(s, person),
         "today's observations": lambda s: observations.observations_on(s, NOW_DATE),
         "employee trend, 52 weeks": lambda s: trends.employee_trend(

@@ -7,12 +7,8 @@ from datetime import UTC, date, datetime
 from textual.widgets import DataTable
 
 from floorcoach.app import FloorcoachApp
-from floorcoach.coaching import (
-    CoachingInput,
-    create_coaching,
-    recognition_by_employee,
-    recognition_counts,
-)
+from floorcoach.coaching import CoachingInput, create_coaching
+from floorcoach.coaching_progress import recognition_by_employee, recognition_counts
 from floorcoach.models import ObservationInput
 from floorcoach.observations import log_observation
 from floorcoach.screens.team_review import TeamReviewScreen

@@ -19,7 +19,7 @@ says that it changed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
@@ -27,18 +27,12 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
 
 from floorcoach import clock
-from floorcoach.display import percent
-from floorcoach.metrics import SQL_COUNTS, Counts
 from floorcoach.models import Observation
 from floorcoach.store import ConflictError, RecordNotFound, Store, StoreError, new_id
 
 STICK_WINDOW = timedelta(weeks=4)
 DEFAULT_FOLLOW_UP = timedelta(weeks=1)
 FOLLOW_UP_PICKS = (("3 days", 3), ("1 week", 7), ("2 weeks", 14), ("4 weeks", 28))
-AGENDA_LOOKBACK = timedelta(weeks=12)
-AGENDA_BEHAVIOURS = 8
-# A change of at least this many points between before and after is called a change.
-TREND_THRESHOLD = 0.10
 _FUTURE_SLACK = timedelta(minutes=5)
 MAX_BEHAVIOURS = 10
 
@@ -180,17 +174,17 @@ class FollowUpResult:
 
     def describe(self) -> str:
         word = {"held": "held", "not_yet": "not yet"}.get(self.status.value, self.status.value)
-        return f"Follow-up from coaching on {_day(self.held_on)}: {word}"
+        return f"Follow-up from coaching on {day_text(self.held_on)}: {word}"
 
 
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _day(day: date) -> str:
+def day_text(day: date) -> str:
     return f"{day.day} {day:%b}"
 
 
-def _follow_up_select(where: str) -> str:
+def follow_up_select(where: str) -> str:
     return f"""
 SELECT f.coaching_id, f.behaviour_id, b.title AS behaviour_title, f.employee_id,
        e.name AS employee_name, e.employee_ref, e.team, f.due, f.status,
@@ -205,7 +199,7 @@ LEFT JOIN observation ro ON ro.id = f.result_observation_id
 """
 
 
-def _to_follow_up(row: dict) -> FollowUp:
+def to_follow_up(row: dict) -> FollowUp:
     return FollowUp(**row)
 
 
@@ -231,11 +225,11 @@ def _attach(store: Store, rows: list[dict]) -> list[CoachingSession]:
     marks = ",".join("?" * len(ids))
     follow_ups: dict[str, list[FollowUp]] = {i: [] for i in ids}
     for row in store.query(
-        _follow_up_select(f"WHERE f.coaching_id IN ({marks})")
+        follow_up_select(f"WHERE f.coaching_id IN ({marks})")
         + " ORDER BY f.coaching_id, f.position",
         tuple(ids),
     ):
-        follow_ups[row["coaching_id"]].append(_to_follow_up(row))
+        follow_ups[row["coaching_id"]].append(to_follow_up(row))
     links: dict[str, list[str]] = {i: [] for i in ids}
     for row in store.query(
         f"SELECT co.coaching_id, co.observation_id FROM coaching_observation co "
@@ -310,7 +304,7 @@ def default_due(held_at: datetime | None = None) -> date:
     return clock.local_date(held_at or clock.now()) + DEFAULT_FOLLOW_UP
 
 
-def _verdict_for(outcome: str, cause: str | None) -> FollowUpStatus | None:
+def verdict_for(outcome: str, cause: str | None) -> FollowUpStatus | None:
     """What one observation says about a follow-up; None when it says nothing (system)."""
     if outcome in ("met", "exceeded"):
         return FollowUpStatus.HELD
@@ -394,7 +388,7 @@ def _check_against_later_observations(
         (coaching_id, behaviour_id),
     )
     if rows:
-        verdict = _verdict_for(rows[0]["outcome"], rows[0]["cause"])
+        verdict = verdict_for(rows[0]["outcome"], rows[0]["cause"])
         if verdict is not None:
             _record_result(store, coaching_id, behaviour_id, rows[0]["id"], verdict, by=by)
 
@@ -600,52 +594,6 @@ def coaching_history(store: Store, coaching_id: str):
     return sorted(entries, key=lambda e: e.changed_at)
 
 
-# --- the timeline (observations and coaching on one line) -----------------------------------
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One row of a person's timeline: an observation or a coaching session."""
-
-    at: datetime
-    observation: Observation | None = None
-    coaching: CoachingSession | None = None
-    stick: DidItStick | None = None
-
-    @property
-    def id(self) -> str:
-        return self.observation.id if self.observation else self.coaching.id  # type: ignore[union-attr]
-
-
-def employee_timeline_entries(
-    store: Store,
-    employee_id: str,
-    *,
-    before: str | None = None,
-    limit: int = 100,
-    with_stick: bool = True,
-) -> list[TimelineEntry]:
-    """One page of observations and coaching sessions, newest first.
-
-    Keyset paging like `observations.employee_timeline`: pass the last entry's instant
-    (`clock.utc_text(entry.at)`) as `before` for the next page. Coaching rows carry their
-    "did it stick" figures when `with_stick`.
-    """
-    from floorcoach.observations import employee_timeline
-
-    observations = employee_timeline(store, employee_id, before=before, limit=limit)
-    sessions = coaching_for_employee(store, employee_id, before=before, limit=limit)
-    entries = [TimelineEntry(at=o.observed_at, observation=o) for o in observations]
-    now = clock.now()
-    for session in sessions:
-        stick = did_it_stick(store, session, now=now) if with_stick else None
-        entries.append(TimelineEntry(at=session.held_at, coaching=session, stick=stick))
-    # Coaching sorts after observations at the same instant (newest first, then coaching
-    # last), so a conversation appears above the observation that prompted it.
-    entries.sort(key=lambda e: (e.at, e.coaching is not None), reverse=True)
-    return entries[:limit]
-
-
 # --- the automatic check ----------------------------------------------------------------------
 
 
@@ -656,7 +604,7 @@ def check_followups(store: Store, observation: Observation, *, by: str) -> list[
     the follow-up result are saved together. Only sessions held before the observation
     count. A miss the system caused leaves the follow-up open.
     """
-    verdict = _verdict_for(
+    verdict = verdict_for(
         observation.outcome.value, observation.cause.value if observation.cause else None
     )
     if verdict is None:
@@ -723,15 +671,15 @@ def open_followup_notice(store: Store, employee_id: str, behaviour_id: str) -> s
     if not rows:
         return None
     row = rows[0]
-    held = _day(date.fromisoformat(row["local_date"]))
+    held = day_text(date.fromisoformat(row["local_date"]))
     due = date.fromisoformat(row["due"])
     today = clock.today()
     when = (
-        f"overdue since {_day(due)}"
+        f"overdue since {day_text(due)}"
         if due < today
         else "due today"
         if due == today
-        else f"due {_day(due)}"
+        else f"due {day_text(due)}"
     )
     text = f"Open follow-up from coaching on {held} ({when}); this observation will check it."
     if row["agreed_action"]:
@@ -748,12 +696,12 @@ def close_followup(
         raise StoreError("write a short note saying why you close this follow-up")
     with store.write() as conn:
         rows = store.query(
-            _follow_up_select("WHERE f.coaching_id = ? AND f.behaviour_id = ?"),
+            follow_up_select("WHERE f.coaching_id = ? AND f.behaviour_id = ?"),
             (coaching_id, behaviour_id),
         )
         if not rows:
             raise RecordNotFound("no such follow-up")
-        before = _to_follow_up(rows[0])
+        before = to_follow_up(rows[0])
         if before.status is not FollowUpStatus.OPEN:
             raise ConflictError(
                 f"this follow-up is already {STATUS_WORDS[before.status.value]}; nothing changed"
@@ -775,10 +723,10 @@ def close_followup(
             at=now,
         )
         rows = store.query(
-            _follow_up_select("WHERE f.coaching_id = ? AND f.behaviour_id = ?"),
+            follow_up_select("WHERE f.coaching_id = ? AND f.behaviour_id = ?"),
             (coaching_id, behaviour_id),
         )
-    return _to_follow_up(rows[0])
+    return to_follow_up(rows[0])
 
 
 # --- follow-up lists and counts ---------------------------------------------------------------
@@ -800,11 +748,11 @@ def list_followups(
     if employee_id:
         clauses.append("f.employee_id = ?")
         params.append(employee_id)
-    sql = _follow_up_select("WHERE " + " AND ".join(clauses))
+    sql = follow_up_select("WHERE " + " AND ".join(clauses))
     sql += " ORDER BY f.due, e.name COLLATE NOCASE, s.held_at, f.position"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return [_to_follow_up(row) for row in store.query(sql, tuple(params))]
+    return [to_follow_up(row) for row in store.query(sql, tuple(params))]
 
 
 @dataclass(frozen=True)
@@ -824,9 +772,9 @@ def followup_summary(store: Store, today: date, *, limit: int = 8) -> FollowUpSu
         (day, day, day),
     ).fetchone()
     items = [
-        _to_follow_up(r)
+        to_follow_up(r)
         for r in store.query(
-            _follow_up_select("WHERE f.status = 'open' AND f.due <= ?")
+            follow_up_select("WHERE f.status = 'open' AND f.due <= ?")
             + " ORDER BY f.due, e.name COLLATE NOCASE LIMIT ?",
             (day, limit),
         )
@@ -857,486 +805,3 @@ def followup_counts_by_employee(
     counts = dict.fromkeys(employee_ids or [], (0, 0))
     counts.update({row[0]: (row[1], row[2] or 0) for row in rows})
     return counts
-
-
-# --- did it stick ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DidItStick:
-    """Met-rate on the coached behaviours in the 4 weeks before vs after (or until now)."""
-
-    before: Counts
-    after: Counts
-    complete: bool  # the four weeks after have passed
-
-    @property
-    def change(self) -> float | None:
-        if self.before.met_rate is None or self.after.met_rate is None:
-            return None
-        return self.after.met_rate - self.before.met_rate
-
-    @property
-    def provisional(self) -> bool:
-        return self.before.provisional or self.after.provisional
-
-    @property
-    def verdict(self) -> str:
-        if self.after.counted == 0:
-            return "not seen since"
-        if self.before.counted == 0:
-            return "nothing to compare with"
-        change = self.change or 0.0
-        if change >= TREND_THRESHOLD:
-            return "improving"
-        if change <= -TREND_THRESHOLD:
-            return "slipping"
-        return "about the same"
-
-    def describe(self) -> str:
-        """`Before: 2 of 6 met (33%) · Since: 5 of 6 (83%) — improving`."""
-        since = "4 weeks after" if self.complete else "Since"
-        before = (
-            f"{_fraction(self.before)} met ({percent(self.before.met_rate)})"
-            if self.before.counted
-            else "no observations"
-        )
-        after = (
-            f"{_fraction(self.after)} ({percent(self.after.met_rate)}) — {self.verdict}"
-            if self.after.counted
-            else "not observed yet"
-        )
-        text = f"Before: {before} · {since}: {after}"
-        if self.provisional and self.after.counted and self.before.counted:
-            text += " (provisional: fewer than 5 observations)"
-        return text
-
-    def short(self) -> str:
-        """For a table cell: `33% → 83% improving`."""
-        text = f"{percent(self.before.met_rate)} → {percent(self.after.met_rate)} {self.verdict}"
-        return text + ("?" if self.provisional and self.after.counted else "")
-
-
-def _fraction(counts: Counts) -> str:
-    return f"{counts.met + counts.exceeded} of {counts.counted}"
-
-
-def _counts(
-    store: Store,
-    employee_id: str,
-    behaviour_ids: list[str],
-    start: str,
-    end: str,
-    *,
-    include_start: bool,
-) -> Counts:
-    if not behaviour_ids:
-        return Counts()
-    marks = ",".join("?" * len(behaviour_ids))
-    low = ">=" if include_start else ">"
-    high = "<" if include_start else "<="
-    row = store.query(
-        f"SELECT {SQL_COUNTS} FROM observation o WHERE o.employee_id = ? "
-        f"AND o.behaviour_id IN ({marks}) AND o.observed_at {low} ? AND o.observed_at {high} ?",
-        (employee_id, *behaviour_ids, start, end),
-    )[0]
-    return Counts.from_row(row)
-
-
-def did_it_stick(
-    store: Store, session: CoachingSession | str, *, now: datetime | None = None
-) -> DidItStick:
-    """Before = [held_at − 4 weeks, held_at); after = (held_at, held_at + 4 weeks]."""
-    if isinstance(session, str):
-        session = get_coaching(store, session)
-    now = now or clock.now()
-    held = session.held_at
-    before = _counts(
-        store,
-        session.employee_id,
-        session.behaviour_ids,
-        clock.utc_text(held - STICK_WINDOW),
-        clock.utc_text(held),
-        include_start=True,
-    )
-    after = _counts(
-        store,
-        session.employee_id,
-        session.behaviour_ids,
-        clock.utc_text(held),
-        clock.utc_text(held + STICK_WINDOW),
-        include_start=False,
-    )
-    return DidItStick(before=before, after=after, complete=now >= held + STICK_WINDOW)
-
-
-# --- recognition and correction ------------------------------------------------------------
-
-
-def recognition_counts(
-    store: Store,
-    *,
-    date_from: date,
-    date_to: date,
-    employee_id: str | None = None,
-    supervisor: str | None = None,
-) -> tuple[int, int]:
-    """(recognition, correction) between two local dates, both included.
-
-    Recognition = exceeded outcomes + recognition sessions; correction = missed outcomes
-    the person owns (system-caused misses are left out) + corrective sessions.
-    Development sessions are neither.
-    """
-    where, params = (
-        ["local_date >= ?", "local_date <= ?"],
-        [
-            date_from.isoformat(),
-            date_to.isoformat(),
-        ],
-    )
-    if employee_id:
-        where.append("employee_id = ?")
-        params.append(employee_id)
-    if supervisor:
-        where.append("supervisor = ?")
-        params.append(supervisor)
-    clause = " AND ".join(where)
-    obs = store.conn.execute(
-        "SELECT coalesce(sum(outcome = 'exceeded'), 0), "
-        "coalesce(sum(outcome = 'missed' AND cause IS NOT 'system'), 0) "
-        f"FROM observation WHERE {clause}",
-        params,
-    ).fetchone()
-    sessions = store.conn.execute(
-        "SELECT coalesce(sum(kind = 'recognition'), 0), coalesce(sum(kind = 'corrective'), 0) "
-        f"FROM coaching_session WHERE {clause}",
-        params,
-    ).fetchone()
-    return obs[0] + sessions[0], obs[1] + sessions[1]
-
-
-def recognition_by_employee(
-    store: Store, employee_ids: list[str], *, date_from: date, date_to: date
-) -> dict[str, tuple[int, int]]:
-    """employee_id -> (recognition, correction), as `recognition_counts`, for many at once."""
-    if not employee_ids:
-        return {}
-    marks = ",".join("?" * len(employee_ids))
-    params = [date_from.isoformat(), date_to.isoformat(), *employee_ids]
-    where = f"local_date >= ? AND local_date <= ? AND employee_id IN ({marks})"
-    counts = dict.fromkeys(employee_ids, (0, 0))
-    for table, recognised, corrected in (
-        ("observation", "outcome = 'exceeded'", "outcome = 'missed' AND cause IS NOT 'system'"),
-        ("coaching_session", "kind = 'recognition'", "kind = 'corrective'"),
-    ):
-        for employee_id, rec, cor in store.conn.execute(
-            f"SELECT employee_id, coalesce(sum({recognised}), 0), coalesce(sum({corrected}), 0) "
-            f"FROM {table} WHERE {where} GROUP BY employee_id",
-            params,
-        ):
-            before = counts[employee_id]
-            counts[employee_id] = (before[0] + rec, before[1] + cor)
-    return counts
-
-
-def describe_ratio(recognition: int, correction: int) -> str:
-    """`Recognition 6 : correction 2 (3.0 to 1)` — worded for a supervisor."""
-    text = f"Recognition {recognition} : correction {correction}"
-    if recognition == 0 and correction == 0:
-        return text + " (nothing yet)"
-    if correction == 0:
-        return text + " (all recognition)"
-    if recognition == 0:
-        return text + " (no recognition yet)"
-    return text + f" ({recognition / correction:.1f} to 1)"
-
-
-# --- the carry-forward agenda --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AgendaBehaviour:
-    behaviour_id: str
-    behaviour_title: str
-    last_coached: date
-    kind: Kind
-    follow_up: FollowUp
-    since: Counts
-
-    def describe(self) -> str:
-        status = STATUS_WORDS[self.follow_up.status.value]
-        if self.since.counted:
-            seen = (
-                f"since then {self.since.met + self.since.exceeded} of {self.since.counted} "
-                f"met ({percent(self.since.met_rate)})"
-            )
-        else:
-            seen = "not seen since"
-        return (
-            f"{self.behaviour_title}: coached {_day(self.last_coached)}, follow-up {status}; {seen}"
-        )
-
-
-@dataclass(frozen=True)
-class Agenda:
-    """What to start a new conversation from: open actions and how coaching has gone."""
-
-    open_actions: list[CoachingSession] = field(default_factory=list)
-    behaviours: list[AgendaBehaviour] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        return not self.open_actions and not self.behaviours
-
-    def lines(self, today: date) -> list[str]:
-        if self.empty:
-            return ["No earlier coaching in the last 12 weeks: a fresh start."]
-        out = []
-        for session in self.open_actions:
-            due = session.follow_up_due
-            when = (
-                f"overdue since {_day(due)}"
-                if due < today
-                else "due today"
-                if due == today
-                else f"due {_day(due)}"
-            )
-            action = session.agreed_action or f"no action agreed ({session.kind.value})"
-            out.append(f"Agreed {_day(session.local_date)} (follow-up {when}): {action}")
-        for item in self.behaviours:
-            out.append(item.describe())
-        return out
-
-
-def carry_forward_agenda(store: Store, employee_id: str, *, now: datetime | None = None) -> Agenda:
-    """Open agreed actions, and each behaviour coached in the last 12 weeks (latest
-    session) with how it has gone since."""
-    now = now or clock.now()
-    open_ids = [
-        row["coaching_id"]
-        for row in store.query(
-            "SELECT DISTINCT f.coaching_id, s.held_at FROM coaching_followup f "
-            "JOIN coaching_session s ON s.id = f.coaching_id "
-            "WHERE f.employee_id = ? AND f.status = 'open' ORDER BY s.held_at DESC LIMIT 10",
-            (employee_id,),
-        )
-    ]
-    open_sessions = [get_coaching(store, cid) for cid in open_ids]
-    recent = store.query(
-        _follow_up_select(
-            "WHERE f.employee_id = ? AND s.held_at >= ? "
-            "AND s.held_at = (SELECT max(s2.held_at) FROM coaching_followup f2 "
-            "JOIN coaching_session s2 ON s2.id = f2.coaching_id "
-            "WHERE f2.employee_id = f.employee_id AND f2.behaviour_id = f.behaviour_id)"
-        )
-        + " ORDER BY s.held_at DESC LIMIT ?",
-        (employee_id, clock.utc_text(now - AGENDA_LOOKBACK), AGENDA_BEHAVIOURS),
-    )
-    behaviours = []
-    for row in recent:
-        follow_up = _to_follow_up(row)
-        since = _counts(
-            store,
-            employee_id,
-            [follow_up.behaviour_id],
-            clock.utc_text(follow_up.held_at),
-            clock.utc_text(now),
-            include_start=False,
-        )
-        behaviours.append(
-            AgendaBehaviour(
-                behaviour_id=follow_up.behaviour_id,
-                behaviour_title=follow_up.behaviour_title,
-                last_coached=clock.local_date(follow_up.held_at),
-                kind=follow_up.kind,
-                follow_up=follow_up,
-                since=since,
-            )
-        )
-    return Agenda(open_actions=open_sessions, behaviours=behaviours)
-
-
-# --- the employee page summary ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CoachingSummary:
-    open_follow_ups: int
-    overdue_follow_ups: int
-    recognition: int
-    correction: int
-    period_days: int
-    latest: CoachingSession | None
-    latest_stick: DidItStick | None
-
-    def lines(self) -> list[str]:
-        follow = f"Open follow-ups: {self.open_follow_ups}"
-        if self.overdue_follow_ups:
-            follow += f" ({self.overdue_follow_ups} overdue)"
-        ratio = describe_ratio(self.recognition, self.correction)
-        out = [f"{follow} · {ratio}, last {self.period_days} days"]
-        if self.latest is not None and self.latest_stick is not None:
-            titles = ", ".join(self.latest.behaviour_titles)
-            out.append(
-                f"Last coaching {_day(self.latest.local_date)} on {titles}: "
-                f"{self.latest_stick.describe()}"
-            )
-        return out
-
-
-def employee_coaching_summary(
-    store: Store, employee_id: str, *, today: date | None = None, period_days: int = 30
-) -> CoachingSummary:
-    today = today or clock.today()
-    open_, overdue = followup_counts_by_employee(store, today, [employee_id])[employee_id]
-    recognition, correction = recognition_counts(
-        store,
-        date_from=today - timedelta(days=period_days - 1),
-        date_to=today,
-        employee_id=employee_id,
-    )
-    latest_list = coaching_for_employee(store, employee_id, limit=1)
-    latest = latest_list[0] if latest_list else None
-    stick = did_it_stick(store, latest) if latest else None
-    return CoachingSummary(open_, overdue, recognition, correction, period_days, latest, stick)
-
-
-# --- demo data ----------------------------------------------------------------------------
-
-_DEMO_SAID = {
-    "corrective": (
-        "Talked through what happened and what the customer saw.",
-        "Walked through the standard together and why it matters at that moment.",
-        "Asked what got in the way; agreed it was a habit to break, not a rule to learn.",
-    ),
-    "development": (
-        "Showed how I would handle it and let them try it on the next customer.",
-        "Role-played the moment twice at the quiet till.",
-    ),
-    "recognition": (
-        "Told them exactly what they did well and what it did for the customer.",
-        "Thanked them in front of the team at the huddle.",
-    ),
-}
-_DEMO_ACTIONS = {
-    "corrective": (
-        "Look up and greet within ten seconds, even mid-task.",
-        "Ask one open question before showing anything.",
-        "Say what happens next before the customer has to ask.",
-    ),
-    "development": (
-        "Try the new opening line on three customers per shift.",
-        "Shadow Sam at the service desk for one hour this week.",
-    ),
-    "recognition": ("Keep doing it; show the new starter how.", ""),
-}
-_DEMO_COMMENTS = ("Fair — the queue threw me.", "I didn't know that was the standard.", "")
-_DEMO_PRIVATE = ("Seemed tired; check the rota.", "Responds well to specifics.", "")
-
-
-def insert_demo_coaching(conn, observation_rows: list[tuple], *, seed: int, now: datetime) -> int:
-    """Add coaching consistent with demo observations; returns how many sessions.
-
-    `observation_rows` are demo.py's insert tuples: (id, employee_id, behaviour_id,
-    observed_at, local_date, iso_week, outcome, cause, note, story, supervisor, ...).
-    A miss the person owns sometimes leads to a corrective or development talk, an
-    exceeded to recognition, at most one talk per person every ten days; the follow-up
-    is then checked against the observations that really came after, so some held and
-    some did not. Runs inside the caller's write transaction.
-    """
-    import bisect
-    import random
-
-    rng = random.Random(seed * 7919 + 13)
-    now_text = clock.utc_text(now)
-    by_employee: dict[str, list[tuple]] = {}
-    by_pair: dict[tuple[str, str], list[tuple]] = {}
-    for row in observation_rows:
-        by_employee.setdefault(row[1], []).append(row)
-        by_pair.setdefault((row[1], row[2]), []).append(row)
-    for rows in (*by_employee.values(), *by_pair.values()):
-        rows.sort(key=lambda r: r[3])
-    pair_times = {key: [r[3] for r in rows] for key, rows in by_pair.items()}
-    sessions, follow_ups, links = [], [], []
-    for employee_id, rows in by_employee.items():
-        last_talk: datetime | None = None
-        for row in rows:
-            outcome, cause = row[6], row[7]
-            if outcome == "missed" and cause != "system" and rng.random() < 0.3:
-                kind = "development" if rng.random() < 0.3 else "corrective"
-            elif outcome == "exceeded" and rng.random() < 0.25:
-                kind = "recognition"
-            else:
-                continue
-            observed = datetime.fromisoformat(row[3])
-            if last_talk is not None and observed - last_talk < timedelta(days=10):
-                continue
-            held = observed + timedelta(minutes=rng.randint(20, 120))
-            if held > now:
-                continue
-            last_talk = held
-            held_text = clock.utc_text(held)
-            held_day = clock.local_date(held)
-            due = held_day + timedelta(days=rng.choice((3, 7, 7, 7, 14)))
-            session_id = new_id()
-            sessions.append(
-                (
-                    session_id,
-                    employee_id,
-                    row[10],
-                    held_text,
-                    held_day.isoformat(),
-                    kind,
-                    rng.choice(_DEMO_SAID[kind]),
-                    rng.choice(_DEMO_ACTIONS[kind]),
-                    due.isoformat(),
-                    int(rng.random() < 0.8),
-                    rng.choice(_DEMO_COMMENTS) if kind != "recognition" else "",
-                    rng.choice(_DEMO_PRIVATE),
-                    now_text,
-                    now_text,
-                )
-            )
-            links.append((session_id, row[0]))
-            key = (employee_id, row[2])
-            later = by_pair[key][bisect.bisect_right(pair_times[key], held_text) :]
-            status, result, checked = "open", None, None
-            for candidate in later:
-                verdict = _verdict_for(candidate[6], candidate[7])
-                if verdict is not None:
-                    status, result, checked = verdict.value, candidate[0], candidate[3]
-                    break
-            closed_by, note = None, ""
-            if status == "open" and due < clock.local_date(now) - timedelta(weeks=3):
-                # Long past its date and never seen again: a real supervisor closes it.
-                status, checked, closed_by = "closed", clock.utc_text(held + STICK_WINDOW), row[10]
-                note = "Not seen on the floor since; moved on to the next focus."
-            follow_ups.append(
-                (
-                    session_id,
-                    row[2],
-                    employee_id,
-                    due.isoformat(),
-                    status,
-                    result,
-                    checked,
-                    closed_by,
-                    note,
-                )
-            )
-    conn.executemany(
-        "INSERT INTO coaching_session(id, employee_id, supervisor, held_at, local_date, kind, "
-        "said, agreed_action, follow_up_due, acknowledged, employee_comment, private_note, "
-        "created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-        sessions,
-    )
-    conn.executemany(
-        "INSERT INTO coaching_followup(coaching_id, behaviour_id, employee_id, due, status, "
-        "result_observation_id, checked_at, closed_by, closed_note, position) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-        follow_ups,
-    )
-    conn.executemany(
-        "INSERT INTO coaching_observation(coaching_id, observation_id) VALUES (?, ?)", links
-    )
-    return len(sessions)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from floorcoach import clock
 from floorcoach.behaviours import list_behaviours
+from floorcoach.coaching import STICK_WINDOW, verdict_for
 from floorcoach.store import Store, StoreError, new_id
 
 TEAMS = ("Fashion", "Home", "Electronics", "Food hall", "Customer service", "Beauty")
@@ -216,8 +217,6 @@ def generate_demo(
             "updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             observation_rows,
         )
-        from floorcoach.coaching import insert_demo_coaching
-
         coaching_sessions = insert_demo_coaching(conn, observation_rows, seed=seed, now=clock.now())
         store.set_setting("demo_data", "true")
     return DemoResult(
@@ -225,3 +224,144 @@ def generate_demo(
         observations=len(observation_rows),
         coaching_sessions=coaching_sessions,
     )
+
+
+# --- coaching ------------------------------------------------------------------------------
+
+_DEMO_SAID = {
+    "corrective": (
+        "Talked through what happened and what the customer saw.",
+        "Walked through the standard together and why it matters at that moment.",
+        "Asked what got in the way; agreed it was a habit to break, not a rule to learn.",
+    ),
+    "development": (
+        "Showed how I would handle it and let them try it on the next customer.",
+        "Role-played the moment twice at the quiet till.",
+    ),
+    "recognition": (
+        "Told them exactly what they did well and what it did for the customer.",
+        "Thanked them in front of the team at the huddle.",
+    ),
+}
+_DEMO_ACTIONS = {
+    "corrective": (
+        "Look up and greet within ten seconds, even mid-task.",
+        "Ask one open question before showing anything.",
+        "Say what happens next before the customer has to ask.",
+    ),
+    "development": (
+        "Try the new opening line on three customers per shift.",
+        "Shadow Sam at the service desk for one hour this week.",
+    ),
+    "recognition": ("Keep doing it; show the new starter how.", ""),
+}
+_DEMO_COMMENTS = ("Fair — the queue threw me.", "I didn't know that was the standard.", "")
+_DEMO_PRIVATE = ("Seemed tired; check the rota.", "Responds well to specifics.", "")
+
+
+def insert_demo_coaching(conn, observation_rows: list[tuple], *, seed: int, now: datetime) -> int:
+    """Add coaching consistent with demo observations; returns how many sessions.
+
+    `observation_rows` are demo.py's insert tuples: (id, employee_id, behaviour_id,
+    observed_at, local_date, iso_week, outcome, cause, note, story, supervisor, ...).
+    A miss the person owns sometimes leads to a corrective or development talk, an
+    exceeded to recognition, at most one talk per person every ten days; the follow-up
+    is then checked against the observations that really came after, so some held and
+    some did not. Runs inside the caller's write transaction.
+    """
+    import bisect
+    import random
+
+    rng = random.Random(seed * 7919 + 13)
+    now_text = clock.utc_text(now)
+    by_employee: dict[str, list[tuple]] = {}
+    by_pair: dict[tuple[str, str], list[tuple]] = {}
+    for row in observation_rows:
+        by_employee.setdefault(row[1], []).append(row)
+        by_pair.setdefault((row[1], row[2]), []).append(row)
+    for rows in (*by_employee.values(), *by_pair.values()):
+        rows.sort(key=lambda r: r[3])
+    pair_times = {key: [r[3] for r in rows] for key, rows in by_pair.items()}
+    sessions, follow_ups, links = [], [], []
+    for employee_id, rows in by_employee.items():
+        last_talk: datetime | None = None
+        for row in rows:
+            outcome, cause = row[6], row[7]
+            if outcome == "missed" and cause != "system" and rng.random() < 0.3:
+                kind = "development" if rng.random() < 0.3 else "corrective"
+            elif outcome == "exceeded" and rng.random() < 0.25:
+                kind = "recognition"
+            else:
+                continue
+            observed = datetime.fromisoformat(row[3])
+            if last_talk is not None and observed - last_talk < timedelta(days=10):
+                continue
+            held = observed + timedelta(minutes=rng.randint(20, 120))
+            if held > now:
+                continue
+            last_talk = held
+            held_text = clock.utc_text(held)
+            held_day = clock.local_date(held)
+            due = held_day + timedelta(days=rng.choice((3, 7, 7, 7, 14)))
+            session_id = new_id()
+            sessions.append(
+                (
+                    session_id,
+                    employee_id,
+                    row[10],
+                    held_text,
+                    held_day.isoformat(),
+                    kind,
+                    rng.choice(_DEMO_SAID[kind]),
+                    rng.choice(_DEMO_ACTIONS[kind]),
+                    due.isoformat(),
+                    int(rng.random() < 0.8),
+                    rng.choice(_DEMO_COMMENTS) if kind != "recognition" else "",
+                    rng.choice(_DEMO_PRIVATE),
+                    now_text,
+                    now_text,
+                )
+            )
+            links.append((session_id, row[0]))
+            key = (employee_id, row[2])
+            later = by_pair[key][bisect.bisect_right(pair_times[key], held_text) :]
+            status, result, checked = "open", None, None
+            for candidate in later:
+                verdict = verdict_for(candidate[6], candidate[7])
+                if verdict is not None:
+                    status, result, checked = verdict.value, candidate[0], candidate[3]
+                    break
+            closed_by, note = None, ""
+            if status == "open" and due < clock.local_date(now) - timedelta(weeks=3):
+                # Long past its date and never seen again: a real supervisor closes it.
+                status, checked, closed_by = "closed", clock.utc_text(held + STICK_WINDOW), row[10]
+                note = "Not seen on the floor since; moved on to the next focus."
+            follow_ups.append(
+                (
+                    session_id,
+                    row[2],
+                    employee_id,
+                    due.isoformat(),
+                    status,
+                    result,
+                    checked,
+                    closed_by,
+                    note,
+                )
+            )
+    conn.executemany(
+        "INSERT INTO coaching_session(id, employee_id, supervisor, held_at, local_date, kind, "
+        "said, agreed_action, follow_up_due, acknowledged, employee_comment, private_note, "
+        "created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+        sessions,
+    )
+    conn.executemany(
+        "INSERT INTO coaching_followup(coaching_id, behaviour_id, employee_id, due, status, "
+        "result_observation_id, checked_at, closed_by, closed_note, position) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        follow_ups,
+    )
+    conn.executemany(
+        "INSERT INTO coaching_observation(coaching_id, observation_id) VALUES (?, ?)", links
+    )
+    return len(sessions)

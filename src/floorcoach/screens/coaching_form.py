@@ -201,7 +201,7 @@ class CoachingForm(Screen):
             self.query_one("#said").focus()
 
     def _load_agenda(self, employee_id: str) -> None:
-        from floorcoach.coaching import carry_forward_agenda
+        from floorcoach.coaching_progress import carry_forward_agenda
 
         self.query_one("#agenda", Static).update(Text("…", style="dim"))
         self.app.run_db(

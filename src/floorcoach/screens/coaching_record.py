@@ -82,7 +82,8 @@ class CoachingRecordScreen(Screen):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        from floorcoach.coaching import did_it_stick, get_coaching, linked_observations
+        from floorcoach.coaching import get_coaching, linked_observations
+        from floorcoach.coaching_progress import did_it_stick
 
         coaching_id = self.coaching_id
 

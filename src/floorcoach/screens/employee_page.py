@@ -38,7 +38,7 @@ class EmployeePage(Screen):
         super().__init__()
         self.employee = employee
         self._observations: list[Observation] = []
-        self._entries: list = []  # coaching.TimelineEntry rows, in table order
+        self._entries: list = []  # coaching_progress.TimelineEntry rows, in table order
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -73,7 +73,8 @@ class EmployeePage(Screen):
         self.query_one("#employee-header", Static).update(text)
 
     def refresh_data(self) -> None:
-        from floorcoach.coaching import count_coaching, employee_timeline_entries
+        from floorcoach.coaching import count_coaching
+        from floorcoach.coaching_progress import employee_timeline_entries
         from floorcoach.employees import get_employee
         from floorcoach.observations import count_observations
 
@@ -91,7 +92,7 @@ class EmployeePage(Screen):
         self._refresh_coaching_summary()
 
     def _refresh_coaching_summary(self) -> None:
-        from floorcoach.coaching import employee_coaching_summary
+        from floorcoach.coaching_progress import employee_coaching_summary
 
         employee_id = self.employee.id
         self.app.run_db(
@@ -138,7 +139,8 @@ class EmployeePage(Screen):
         self.query_one("#timeline-title", Static).update(Text(title))
 
     def action_more(self) -> None:
-        from floorcoach.coaching import count_coaching, employee_timeline_entries
+        from floorcoach.coaching import count_coaching
+        from floorcoach.coaching_progress import employee_timeline_entries
         from floorcoach.observations import count_observations
 
         if not self._entries:

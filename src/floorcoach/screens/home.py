@@ -90,7 +90,8 @@ class HomeScreen(Screen):
         """Overdue and due-today follow-ups, and this supervisor's recognition : correction."""
         from datetime import timedelta
 
-        from floorcoach.coaching import followup_summary, recognition_counts
+        from floorcoach.coaching import followup_summary
+        from floorcoach.coaching_progress import recognition_counts
 
         today = clock.today()
         supervisor = self.app.supervisor
@@ -110,7 +111,7 @@ class HomeScreen(Screen):
         )
 
     def _show_coaching_panel(self, result) -> None:
-        from floorcoach.coaching import describe_ratio
+        from floorcoach.coaching_progress import describe_ratio
         from floorcoach.screens.followups import due_label
 
         summary, (recognition, correction) = result

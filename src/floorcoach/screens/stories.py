@@ -22,6 +22,7 @@ from floorcoach.widgets.table_fill import fill_table
 from floorcoach.widgets.team_select import TeamSelect
 
 SPANS = (4, 12, 52, None)  # weeks back; None: every story
+PAGE = 100  # the newest stories; DataTable measures every cell, so never all of them
 
 
 class StoriesScreen(Screen):
@@ -68,7 +69,7 @@ class StoriesScreen(Screen):
         team, first = self.query_one(TeamSelect).team, self._first_day()
         self._loaded_team = self.query_one(TeamSelect).team
         self.app.run_db(
-            lambda store: stories(store, team=team, first=first, last=clock.today()),
+            lambda store: stories(store, team=team, first=first, last=clock.today(), limit=PAGE),
             done=self._show,
             group="stories",
             exclusive=True,
@@ -78,7 +79,10 @@ class StoriesScreen(Screen):
         self._stories = found
         span = "every story" if self.weeks is None else f"last {self.weeks} weeks"
         self.query_one("#story-period", Static).update(
-            Text(f"{len(found)} stor{'y' if len(found) == 1 else 'ies'} · {span} (w to change)")
+            Text(
+                f"{len(found)}{'+ (the newest)' if len(found) >= PAGE else ''} "
+                f"stor{'y' if len(found) == 1 else 'ies'} · {span} (w to change)"
+            )
         )
         table = self.query_one("#stories", DataTable)
         rows = [

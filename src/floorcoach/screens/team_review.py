@@ -64,7 +64,7 @@ def _follow_up_cells(store: Store, employee_ids: Sequence[str], week: str):
 
 
 def _recognition_cells(store: Store, employee_ids: Sequence[str], week: str):
-    from floorcoach.coaching import recognition_by_employee
+    from floorcoach.coaching_progress import recognition_by_employee
 
     monday = clock.week_monday(week)
     counts = recognition_by_employee(
