@@ -16,11 +16,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from floorcoach import clock
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 APPLICATION_ID = 0x46434F41  # "FCOA": marks a file as a floorcoach database
 BUSY_TIMEOUT_MS = 5000
@@ -196,7 +199,14 @@ class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn, execute_plugins=False)
+
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection, for migrations (imported only when needed:
+        it costs more start-up time than the rest of the core together)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn, execute_plugins=False)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, create: bool = True) -> Store:
