@@ -8,15 +8,14 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-WELCOME = """\
-Welcome to floorcoach.
-
-Your database is empty. You can start with your own team (press e, then a to add
-people, or i to import a roster CSV), or look around first with demo data: six teams,
-24 people and twelve weeks of observations.
-
-  d      load demo data
-  Enter  start empty"""
+WELCOME = (
+    "Welcome to floorcoach.\n\n"
+    "Your database is empty. Start with your own team (press e, then a to add people, "
+    "or i to import a roster CSV), or look around first with demo data: six teams, "
+    "24 people and twelve weeks of observations and coaching.\n\n"
+    "  d      load demo data\n"
+    "  Enter  start empty"
+)
 
 
 class WelcomeScreen(ModalScreen[None]):
