@@ -110,7 +110,10 @@ class FloorcoachApp(App[int]):
                 markup=False,
             )
         for draft in list_drafts(self.db_path):
-            where = "press o to finish it" if draft.form == "observation" else "open it to finish"
+            where = {
+                "observation": "press o to finish it",
+                "coaching": "choose Coach someone (ctrl+p) to finish it",
+            }.get(draft.form, "reopen that record to finish it")
             self.notify(
                 f"You have an unsaved {draft.label or draft.form} — {where}.",
                 title="Kept from last time",

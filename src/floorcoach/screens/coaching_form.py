@@ -9,6 +9,7 @@ behaviour coached lately has gone since.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date, datetime, timedelta
 
 from rich.text import Text
@@ -26,6 +27,7 @@ from floorcoach.models import Behaviour, Employee, Observation
 from floorcoach.screens.observation_form import behaviour_label
 from floorcoach.widgets.confirm import ConfirmDialog
 from floorcoach.widgets.employee_picker import EmployeePicker
+from floorcoach.widgets.form_drafts import DraftAutosave
 from floorcoach.widgets.key_choice import Choice, KeyChoice
 from floorcoach.widgets.picker_input import PickerInput, move_highlight
 
@@ -50,7 +52,7 @@ def suggested_kind(observation: Observation) -> str:
     return "development" if cause in ("skill", "system") else "corrective"
 
 
-class CoachingForm(Screen):
+class CoachingForm(DraftAutosave, Screen):
     """Full-screen form; `editing` (a session read with its private note) corrects one."""
 
     BINDINGS = [
@@ -142,7 +144,9 @@ class CoachingForm(Screen):
             else:
                 self.query_one(EmployeePicker).focus_search()
         self._initial = self._state()
+        self._opened_at = clock.now()
         self.sub_title = "Correct coaching" if self.editing else "Log coaching"
+        self._start_drafts()
 
     def _behaviour(self, behaviour_id: str) -> Behaviour | None:
         return next((b for b in self.app.behaviours if b.id == behaviour_id), None)
@@ -483,6 +487,7 @@ class CoachingForm(Screen):
         if checked and self.editing is None:
             message += f". Already seen since: {len(checked)} checked"
         self.app.notify(message, title=verb, markup=False)
+        self._close_draft()
         self.dismiss(session)
 
     def _save_failed(self, exc: Exception) -> None:
@@ -491,11 +496,13 @@ class CoachingForm(Screen):
 
     def action_cancel(self) -> None:
         if not self.is_dirty:
+            self._close_draft()
             self.dismiss(None)
             return
 
         def answered(discard: bool | None) -> None:
             if discard:
+                self._close_draft()
                 self.dismiss(None)
 
         self.app.push_screen(
@@ -505,4 +512,100 @@ class CoachingForm(Screen):
                 no="Keep editing",
             ),
             answered,
+        )
+
+    # --- drafts: what was typed survives the app being closed or killed ------------------
+
+    @property
+    def _draft_form(self) -> str:
+        return "coaching" if self.editing is None else f"coaching-{self.editing.id}"
+
+    def _draft_fields(self) -> dict:
+        kind = self.query_one("#kind", KeyChoice)
+        return {
+            "employee": self.employee.model_dump() if self.employee else None,
+            "behaviour_ids": [b.id for b in self.behaviours],
+            "kind": kind.selected if kind.has_choice else None,
+            "said": self.query_one("#said", Input).value,
+            "action": self.query_one("#action", Input).value,
+            "due": self.query_one("#due", Input).value,
+            "acknowledged": self.query_one("#acknowledged", Checkbox).value,
+            "comment": self.query_one("#comment", Input).value,
+            "private_note": self.query_one("#private-note", Input).value,
+            "when": self.query_one("#when", Input).value,
+            "opened_at": clock.utc_text(self._opened_at),
+            "observation_ids": list(self.observation_ids),
+            "editing_version": self.editing.version if self.editing else None,
+        }
+
+    def _draft_label(self) -> str:
+        name = safe_text(self.employee.name) if self.employee else "someone not chosen yet"
+        return f"coaching note for {name}"
+
+    def _draft_employee_id(self) -> str | None:
+        return self.employee.id if self.employee else None
+
+    def _offer_draft(self, draft) -> None:
+        fields = draft.fields
+        if self.editing is not None and fields.get("editing_version") != self.editing.version:
+            self._discard_draft()
+            return
+        drafted = (fields.get("employee") or {}).get("id")
+        if self.employee is None or drafted in (None, self.employee.id):
+            self._apply_draft(draft)
+            return
+
+        def answered(finish: bool | None) -> None:
+            if finish:
+                self._apply_draft(draft)
+            else:
+                self._discard_draft()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"You have an unsaved {draft.label or 'coaching note'} from "
+                f"{clock.to_local(draft.saved_at):%H:%M}. Finish that one first?",
+                yes="Finish it",
+                no="Discard it",
+            ),
+            answered,
+        )
+
+    def _apply_draft(self, draft) -> None:
+        """Fill the form from a draft, as `_load_for_editing` fills it from a record."""
+        fields = draft.fields
+        drafted = fields.get("employee")
+        if drafted and self.editing is None:
+            with suppress(ValueError):
+                self._set_employee(Employee.model_validate(drafted), load_agenda=False)
+        self.behaviours = []
+        for behaviour_id in fields.get("behaviour_ids") or []:
+            behaviour = self._behaviour(str(behaviour_id))
+            if behaviour is not None:
+                self._add_behaviour(behaviour, move_on=False)
+        kind = self.query_one("#kind", KeyChoice)
+        if fields.get("kind") in ("recognition", "corrective", "development"):
+            kind._chosen_once, kind.selected = True, fields["kind"]
+            kind.refresh()
+        for field, selector in (
+            ("said", "#said"),
+            ("action", "#action"),
+            ("due", "#due"),
+            ("comment", "#comment"),
+            ("private_note", "#private-note"),
+        ):
+            self.query_one(selector, Input).value = str(fields.get(field) or "")
+        self.query_one("#acknowledged", Checkbox).value = bool(fields.get("acknowledged"))
+        self.observation_ids = [str(i) for i in fields.get("observation_ids") or []]
+        when = str(fields.get("when") or "now").strip()
+        if when.lower() == "now" and self.editing is None:
+            # It was held when the form was first opened, not when the draft comes back.
+            with suppress(ValueError):
+                opened = clock.parse_instant(str(fields.get("opened_at")))
+                when = f"{clock.to_local(opened):%Y-%m-%d %H:%M}"
+        self.query_one("#when", Input).value = when
+        self.query_one("#said").focus()
+        saved = f"{clock.to_local(draft.saved_at):%Y-%m-%d %H:%M}"
+        self._status(
+            f"Restored what you had not saved ({saved}). Ctrl+s saves it; Escape discards it."
         )

@@ -21,10 +21,10 @@ from textual.widgets.option_list import Option
 
 from floorcoach import clock
 from floorcoach.display import safe_text
-from floorcoach.drafts import DraftWriter
 from floorcoach.models import Behaviour, Employee, Observation
 from floorcoach.widgets.confirm import ConfirmDialog
 from floorcoach.widgets.employee_picker import EmployeePicker
+from floorcoach.widgets.form_drafts import DraftAutosave
 from floorcoach.widgets.key_choice import Choice, KeyChoice
 from floorcoach.widgets.picker_input import PickerInput, move_highlight
 
@@ -39,7 +39,6 @@ CAUSES = [
     Choice(("s", "3"), "system", "system — process, tools or policy"),
     Choice(("u", "0"), None, "not sure"),
 ]
-DRAFT_EVERY_S = 0.5  # how often a changed form is written to its draft file
 
 
 def behaviour_label(number: int | None, behaviour: Behaviour) -> Text:
@@ -49,7 +48,7 @@ def behaviour_label(number: int | None, behaviour: Behaviour) -> Text:
     return text
 
 
-class ObservationForm(Screen):
+class ObservationForm(DraftAutosave, Screen):
     """Full-screen form; `editing` switches it to correcting an existing observation."""
 
     BINDINGS = [
@@ -70,8 +69,6 @@ class ObservationForm(Screen):
         self._visible_behaviours: list[Behaviour] = []
         self._saving = False
         self._initial: tuple | None = None
-        self._drafts: DraftWriter | None = None  # nothing typed is lost: see _autosave_draft
-        self._draft_state: tuple | None = None
         self._opened_at = clock.now()
 
     # --- layout --------------------------------------------------------------------------
@@ -510,16 +507,6 @@ class ObservationForm(Screen):
     def _draft_form(self) -> str:
         return "observation" if self.editing is None else f"observation-{self.editing.id}"
 
-    def _start_drafts(self) -> None:
-        from floorcoach.drafts import DraftWriter, load_draft
-
-        self._drafts = DraftWriter(self.app.db_path, self._draft_form)
-        self._draft_state = self._initial
-        draft = load_draft(self.app.db_path, self._draft_form)
-        if draft is not None:
-            self._offer_draft(draft)
-        self.set_interval(DRAFT_EVERY_S, self._autosave_draft, name="draft")
-
     def _draft_fields(self) -> dict:
         outcome = self.query_one("#outcome", KeyChoice)
         cause = self.query_one("#cause", KeyChoice)
@@ -537,41 +524,17 @@ class ObservationForm(Screen):
             "editing_version": self.editing.version if self.editing else None,
         }
 
-    def _autosave_draft(self) -> None:
-        """Every half second: if the form changed, write the draft in a thread (fsync'd)."""
-        if self._drafts is None or self._saving:
-            return
-        state = self._state()
-        if state == self._draft_state:
-            return
-        self._draft_state = state
-        writer, ticket = self._drafts, self._drafts.ticket()
-        if state == self._initial:
-            self.run_worker(
-                lambda: writer.discard(ticket), thread=True, group="draft", exit_on_error=False
-            )
-            return
-        fields = self._draft_fields()
-        employee_id = self.employee.id if self.employee else None
+    def _draft_label(self) -> str:
         name = safe_text(self.employee.name) if self.employee else "someone not chosen yet"
-        label = f"{'correction' if self.editing else 'observation'} of {name}"
-        self.run_worker(
-            lambda: writer.save(ticket, fields, employee_id=employee_id, label=label),
-            thread=True,
-            group="draft",
-            exit_on_error=False,
-        )
+        return f"{'correction' if self.editing else 'observation'} of {name}"
 
-    def _close_draft(self) -> None:
-        """Saved or discarded on purpose: the draft goes, and no late write brings it back."""
-        if self._drafts is not None:
-            self._drafts.discard()
-            self._drafts = None
+    def _draft_employee_id(self) -> str | None:
+        return self.employee.id if self.employee else None
 
     def _offer_draft(self, draft) -> None:
         fields = draft.fields
         if self.editing is not None and fields.get("editing_version") != self.editing.version:
-            self._drafts.discard()
+            self._discard_draft()
             self.notify(
                 "An unsaved correction of this observation was dropped: the observation "
                 "has changed since.",
@@ -586,7 +549,7 @@ class ObservationForm(Screen):
                 if finish:
                     self._apply_draft(draft)
                 else:
-                    self._drafts.discard()
+                    self._discard_draft()
 
             when = f"{clock.to_local(draft.saved_at):%H:%M}"
             self.app.push_screen(
@@ -674,9 +637,8 @@ class ObservationForm(Screen):
                 self.query_one("#cause", KeyChoice).clear()
                 self._show_cause(False)
                 self._load_for_editing(current)
-                self._initial = self._draft_state = self._state()
-                if self._drafts is not None:
-                    self._drafts.discard()
+                self._initial = self._state()
+                self._discard_draft()
                 self._status("Showing the current version; your changes were dropped")
             elif choice == "mine":
                 self.editing = current

@@ -1,0 +1,90 @@
+"""Drafts for forms: what a supervisor typed survives the app being closed or killed.
+
+A form that mixes in `DraftAutosave` writes its fields to a draft file every half second
+while they differ from what it opened with (in a thread, synced), offers the draft back
+the next time it opens, and drops it when the record is saved or discarded on purpose.
+The form supplies the few hooks below; floorcoach.drafts does the file work.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from floorcoach.drafts import Draft, DraftWriter
+
+DRAFT_EVERY_S = 0.5  # how often a changed form is written to its draft file
+
+
+class DraftAutosave:
+    """Mixin for a form Screen with `_state()`, `_initial` and `_saving`.
+
+    Hooks: `_draft_form` (the draft's name), `_draft_fields()`, `_draft_label()`,
+    `_draft_employee_id()` and `_offer_draft(draft)`.
+    """
+
+    _drafts: DraftWriter | None = None
+    _draft_state: tuple | None = None
+
+    def _start_drafts(self) -> None:
+        from floorcoach.drafts import DraftWriter, load_draft
+
+        self._drafts = DraftWriter(self.app.db_path, self._draft_form)
+        self._draft_state = self._initial
+        draft = load_draft(self.app.db_path, self._draft_form)
+        if draft is not None:
+            self._offer_draft(draft)
+        self.set_interval(DRAFT_EVERY_S, self._autosave_draft, name="draft")
+
+    def _autosave_draft(self) -> None:
+        """Every half second: if the form changed, write the draft in a thread (fsync'd)."""
+        if self._drafts is None or self._saving:
+            return
+        state = self._state()
+        if state == self._draft_state:
+            return
+        self._draft_state = state
+        writer, ticket = self._drafts, self._drafts.ticket()
+        if state == self._initial:
+            self.run_worker(
+                lambda: writer.discard(ticket), thread=True, group="draft", exit_on_error=False
+            )
+            return
+        fields: dict[str, Any] = self._draft_fields()
+        employee_id, label = self._draft_employee_id(), self._draft_label()
+        self.run_worker(
+            lambda: writer.save(ticket, fields, employee_id=employee_id, label=label),
+            thread=True,
+            group="draft",
+            exit_on_error=False,
+        )
+
+    def _discard_draft(self) -> None:
+        """Drop the draft but keep writing new ones (e.g. after reloading a record)."""
+        self._draft_state = self._state()
+        if self._drafts is not None:
+            self._drafts.discard()
+
+    def _close_draft(self) -> None:
+        """Saved or discarded on purpose: the draft goes, and no late write brings it back."""
+        if self._drafts is not None:
+            self._drafts.discard()
+            self._drafts = None
+
+    # hooks ---------------------------------------------------------------------------
+
+    @property
+    def _draft_form(self) -> str:
+        raise NotImplementedError
+
+    def _draft_fields(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _draft_label(self) -> str:
+        raise NotImplementedError
+
+    def _draft_employee_id(self) -> str | None:
+        raise NotImplementedError
+
+    def _offer_draft(self, draft: Draft) -> None:
+        raise NotImplementedError
