@@ -10,7 +10,7 @@ behaviour coached lately has gone since.
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from rich.text import Text
 from textual import on
@@ -27,9 +27,9 @@ from floorcoach.models import Behaviour, Employee, Observation
 from floorcoach.screens.observation_form import behaviour_label
 from floorcoach.widgets.confirm import ConfirmDialog
 from floorcoach.widgets.employee_picker import EmployeePicker
-from floorcoach.widgets.form_drafts import DraftAutosave
 from floorcoach.widgets.key_choice import Choice, KeyChoice
 from floorcoach.widgets.picker_input import PickerInput, move_highlight
+from floorcoach.widgets.record_form import RecordForm
 
 KINDS = [
     Choice(("r", "1"), "recognition", "recognition"),
@@ -52,9 +52,10 @@ def suggested_kind(observation: Observation) -> str:
     return "development" if cause in ("skill", "system") else "corrective"
 
 
-class CoachingForm(DraftAutosave, Screen):
+class CoachingForm(RecordForm, Screen):
     """Full-screen form; `editing` (a session read with its private note) corrects one."""
 
+    DISCARD_QUESTION = "Discard this coaching note? What you typed will be lost."
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save-coaching", priority=True),
         Binding("escape", "cancel", "Back", id="cancel-coaching"),
@@ -396,21 +397,6 @@ class CoachingForm(DraftAutosave, Screen):
             self.query_one("#when", Input).value.strip(),
         )
 
-    @property
-    def is_dirty(self) -> bool:
-        return self._initial is not None and self._state() != self._initial
-
-    def _status(self, message: str) -> None:
-        self.query_one("#status", Static).update(Text(message))
-
-    def _parse_when(self) -> datetime | None:
-        text = self.query_one("#when", Input).value.strip()
-        if not text or text.lower() == "now":
-            return None
-        if len(text) <= 5 and ":" in text:
-            text = f"{clock.today().isoformat()}T{text}"
-        return clock.parse_instant(text.replace(" ", "T", 1))
-
     def action_save(self) -> None:
         from pydantic import ValidationError
 
@@ -493,26 +479,6 @@ class CoachingForm(DraftAutosave, Screen):
     def _save_failed(self, exc: Exception) -> None:
         self._saving = False
         self._status(f"Not saved: {exc}")
-
-    def action_cancel(self) -> None:
-        if not self.is_dirty:
-            self._close_draft()
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self._close_draft()
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmDialog(
-                "Discard this coaching note? What you typed will be lost.",
-                yes="Discard",
-                no="Keep editing",
-            ),
-            answered,
-        )
 
     # --- drafts: what was typed survives the app being closed or killed ------------------
 

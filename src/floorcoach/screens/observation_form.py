@@ -8,7 +8,6 @@ is thrown away without asking.
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import datetime
 
 from rich.text import Text
 from textual import on
@@ -24,9 +23,9 @@ from floorcoach.display import safe_text
 from floorcoach.models import Behaviour, Employee, Observation
 from floorcoach.widgets.confirm import ConfirmDialog
 from floorcoach.widgets.employee_picker import EmployeePicker
-from floorcoach.widgets.form_drafts import DraftAutosave
 from floorcoach.widgets.key_choice import Choice, KeyChoice
 from floorcoach.widgets.picker_input import PickerInput, move_highlight
+from floorcoach.widgets.record_form import RecordForm
 
 OUTCOMES = [
     Choice(("m", "1"), "met", "met"),
@@ -48,9 +47,10 @@ def behaviour_label(number: int | None, behaviour: Behaviour) -> Text:
     return text
 
 
-class ObservationForm(DraftAutosave, Screen):
+class ObservationForm(RecordForm, Screen):
     """Full-screen form; `editing` switches it to correcting an existing observation."""
 
+    DISCARD_QUESTION = "Discard this observation? What you typed will be lost."
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save", priority=True),
         Binding("escape", "cancel", "Back", id="cancel"),
@@ -368,21 +368,6 @@ class ObservationForm(DraftAutosave, Screen):
             self.query_one(EmployeePicker).search_text if self.employee is None else "",
         )
 
-    @property
-    def is_dirty(self) -> bool:
-        return self._initial is not None and self._state() != self._initial
-
-    def _status(self, message: str) -> None:
-        self.query_one("#status", Static).update(Text(message))
-
-    def _parse_when(self) -> datetime | None:
-        text = self.query_one("#when", Input).value.strip()
-        if not text or text.lower() == "now":
-            return None
-        if len(text) <= 5 and ":" in text:  # "14:30" means today at 14:30
-            text = f"{clock.today().isoformat()}T{text}"
-        return clock.parse_instant(text.replace(" ", "T", 1))
-
     def action_save(self) -> None:
         from pydantic import ValidationError
 
@@ -480,26 +465,6 @@ class ObservationForm(DraftAutosave, Screen):
             self._ask_about_conflict()
             return
         self._status(f"Not saved: {exc}")
-
-    def action_cancel(self) -> None:
-        if not self.is_dirty:
-            self._close_draft()
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self._close_draft()
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmDialog(
-                "Discard this observation? What you typed will be lost.",
-                yes="Discard",
-                no="Keep editing",
-            ),
-            answered,
-        )
 
     # --- drafts: what was typed survives the app being closed or killed ------------------
 

@@ -1,14 +1,22 @@
-"""Drafts for forms: what a supervisor typed survives the app being closed or killed.
+"""What every record form shares: nothing typed is lost, and nothing is thrown away unasked.
 
-A form that mixes in `DraftAutosave` writes its fields to a draft file every half second
+A form that mixes in `RecordForm` writes its fields to a draft file every half second
 while they differ from what it opened with (in a thread, synced), offers the draft back
 the next time it opens, and drops it when the record is saved or discarded on purpose.
-The form supplies the few hooks below; floorcoach.drafts does the file work.
+Escape leaves at once when nothing was typed, and asks first when something was. The
+form supplies the few hooks below; floorcoach.drafts does the file work.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.widgets import Input, Static
+
+from floorcoach import clock
+from floorcoach.widgets.confirm import ConfirmDialog
 
 if TYPE_CHECKING:
     from floorcoach.drafts import Draft, DraftWriter
@@ -16,15 +24,47 @@ if TYPE_CHECKING:
 DRAFT_EVERY_S = 0.5  # how often a changed form is written to its draft file
 
 
-class DraftAutosave:
-    """Mixin for a form Screen with `_state()`, `_initial` and `_saving`.
+class RecordForm:
+    """Mixin for a form Screen with `_state()`, `_initial`, `_saving`, `#status` and `#when`.
 
-    Hooks: `_draft_form` (the draft's name), `_draft_fields()`, `_draft_label()`,
-    `_draft_employee_id()` and `_offer_draft(draft)`.
+    Hooks: `DISCARD_QUESTION`, `_draft_form` (the draft's name), `_draft_fields()`,
+    `_draft_label()`, `_draft_employee_id()` and `_offer_draft(draft)`.
     """
 
+    DISCARD_QUESTION = "Discard this record? What you typed will be lost."
     _drafts: DraftWriter | None = None
     _draft_state: tuple | None = None
+
+    @property
+    def is_dirty(self) -> bool:
+        return self._initial is not None and self._state() != self._initial
+
+    def _status(self, message: str) -> None:
+        self.query_one("#status", Static).update(Text(message))
+
+    def _parse_when(self) -> datetime | None:
+        """The `When` field: empty or "now", "14:30" (today), or a date and time."""
+        text = self.query_one("#when", Input).value.strip()
+        if not text or text.lower() == "now":
+            return None
+        if len(text) <= 5 and ":" in text:
+            text = f"{clock.today().isoformat()}T{text}"
+        return clock.parse_instant(text.replace(" ", "T", 1))
+
+    def action_cancel(self) -> None:
+        if not self.is_dirty:
+            self._close_draft()
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self._close_draft()
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog(self.DISCARD_QUESTION, yes="Discard", no="Keep editing"), answered
+        )
 
     def _start_drafts(self) -> None:
         from floorcoach.drafts import DraftWriter, load_draft
