@@ -16,7 +16,6 @@ os.environ.setdefault("FLOORCOACH_SUPERVISOR", "Sam Reid")
 
 from floorcoach.app import FloorcoachApp  # noqa: E402
 from floorcoach.demo import generate_demo  # noqa: E402
-from floorcoach.widgets.table_fill import filling  # noqa: E402
 from floorcoach.workspace import open_workspace  # noqa: E402
 
 HERE = Path(__file__).parent
@@ -31,7 +30,7 @@ SHOTS = {
 async def settle(app, pilot) -> None:
     for _ in range(50):
         await pilot.pause(0.05)
-        if not filling() and all(w.is_finished for w in app.workers):
+        if all(w.is_finished for w in app.workers):
             break
 
 

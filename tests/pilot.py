@@ -5,19 +5,17 @@ from __future__ import annotations
 import time
 
 from floorcoach.app import FloorcoachApp
-from floorcoach.widgets.table_fill import filling
 
 
 async def settle(app: FloorcoachApp, pilot, timeout: float = 15.0) -> None:
     """Wait until every worker is done and the screen has processed their results.
 
     Polls rather than awaiting the workers, so a worker cancelled by a newer exclusive
-    one (a search typed on) is simply finished, not an error. Tables filled a batch per
-    frame count as work in progress.
+    one (a search typed on) is simply finished, not an error.
     """
     deadline = time.monotonic() + timeout
     for _ in range(3):
-        while filling() or any(not worker.is_finished for worker in app.workers):
+        while any(not worker.is_finished for worker in app.workers):
             assert time.monotonic() < deadline, "database work did not finish in time"
             await pilot.pause(0.01)
         await pilot.pause()

@@ -239,6 +239,13 @@ def observations_on(store: Store, day: date, *, limit: int = 200) -> list[Observ
     return [_to_observation(row) for row in rows]
 
 
+def count_on(store: Store, day: date) -> int:
+    row = store.conn.execute(
+        "SELECT count(*) FROM observation WHERE local_date = ?", (day.isoformat(),)
+    ).fetchone()
+    return row[0]
+
+
 def employee_timeline(
     store: Store, employee_id: str, *, before: str | None = None, limit: int = 100
 ) -> list[Observation]:

@@ -11,6 +11,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach import clock
 from floorcoach.display import safe_text
+from floorcoach.widgets.table_fill import fill_table
+
+TODAY_ROWS = 60  # a shift's worth; the title gives the full count
 
 QUICK_KEYS = """\
 o / ctrl+o  log an observation
@@ -74,11 +77,11 @@ class HomeScreen(Screen):
     def refresh_data(self) -> None:
         if not getattr(self.app, "ready", False):
             return
-        from floorcoach.observations import observations_on
+        from floorcoach.observations import count_on, observations_on
 
         day = clock.today()
         self.app.run_db(
-            lambda store: observations_on(store, day),
+            lambda store: (observations_on(store, day, limit=TODAY_ROWS), count_on(store, day)),
             done=self._show_today,
             group="home",
             exclusive=True,
@@ -151,22 +154,28 @@ class HomeScreen(Screen):
             ),
         )
 
-    def _show_today(self, observations: list) -> None:
+    def _show_today(self, result: tuple[list, int]) -> None:
+        observations, count = result
         self._rows = observations
         table = self.query_one("#today", DataTable)
         table.loading = False
-        table.clear()
-        for obs in observations:
-            table.add_row(
-                f"{clock.to_local(obs.observed_at):%H:%M}",
-                Text(safe_text(obs.employee_name)),
-                Text(safe_text(obs.behaviour_title, limit=50)),
-                _outcome_text(obs.outcome.value, obs.cause.value if obs.cause else None),
-                Text(safe_text(obs.note, limit=60)),
-                key=obs.id,
+        rows = [
+            (
+                (
+                    f"{clock.to_local(obs.observed_at):%H:%M}",
+                    Text(safe_text(obs.employee_name)),
+                    Text(safe_text(obs.behaviour_title, limit=50)),
+                    _outcome_text(obs.outcome.value, obs.cause.value if obs.cause else None),
+                    Text(safe_text(obs.note, limit=60)),
+                ),
+                obs.id,
             )
-        count = len(observations)
+            for obs in observations
+        ]
+        fill_table(table, rows)
         title = f"Today, {clock.today():%A %d %B}: {count} observation{'s' * (count != 1)}"
+        if count > len(observations):
+            title += f" (the latest {len(observations)} shown)"
         if not count:
             title += " — press o to log the first one"
         self.query_one("#today-title", Static).update(Text(title))

@@ -22,7 +22,7 @@ from floorcoach.widgets.table_fill import fill_table
 from floorcoach.widgets.team_select import TeamSelect
 
 SPANS = (4, 12, 52, None)  # weeks back; None: every story
-PAGE = 100  # the newest stories; DataTable measures every cell, so never all of them
+PAGE = 60  # the newest stories; DataTable measures every cell, so never all of them
 
 
 class StoriesScreen(Screen):
