@@ -90,6 +90,7 @@ class FloorcoachApp(App[int]):
         self.ready = True
         self.refresh_screens()
         self._reliability_notices()
+        self.run_worker(_import_screens, thread=True, group="warm-up", exit_on_error=False)
         if empty:
             from floorcoach.screens.welcome import WelcomeScreen
 
@@ -252,3 +253,29 @@ class FloorcoachApp(App[int]):
         from floorcoach.screens.employee_page import EmployeePage
 
         self.push_screen(EmployeePage(employee))
+
+
+# Screens are imported when first opened, which keeps start-up fast; this imports them in
+# a thread once the home screen is up, so the first open of each is as quick as the next.
+WARM_UP_MODULES = (
+    "observation_form",
+    "employees",
+    "employee_page",
+    "coaching_form",
+    "coaching_record",
+    "followups",
+    "team_review",
+    "stories",
+    "process_issues",
+    "behaviour_view",
+    "focus",
+    "export",
+    "history",
+)
+
+
+def _import_screens() -> None:
+    import importlib
+
+    for name in WARM_UP_MODULES:
+        importlib.import_module(f"floorcoach.screens.{name}")
