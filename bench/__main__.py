@@ -11,6 +11,7 @@ only the first run at the large size pays the minute it takes to build a million
 from __future__ import annotations
 
 import argparse
+import gc
 import shutil
 import sys
 import time
@@ -65,6 +66,7 @@ def run_suite(
             if cases and name not in cases:
                 continue
             log(f"[{size}] {name} …")
+            gc.collect()  # each case starts from a clean heap, not the last case's garbage
             started = time.perf_counter()
             try:
                 found = case(ctx)

@@ -43,7 +43,7 @@ METHOD = """\
 | figure | floorcoach side | baseline | target |
 |---|---|---|---|
 | start-up | `python -m floorcoach --db …` in a real pseudo-terminal (120×40); from process start until the home screen's first frame reaches the terminal | `bench/apps/minimal_table.py`: a Textual app that paints one DataTable, timed the same way | ≤ 1.5x |
-| save | `observations.log_observation` (checks, insert, read-back, history line, follow-up check, commit with `synchronous=FULL`) | plain `sqlite3` `BEGIN IMMEDIATE; INSERT; COMMIT` of the same row, same file, WAL + `synchronous=FULL` | ≤ 2x |
+| save | `observations.log_observation` (checks, insert, history line, follow-up check, commit with `synchronous=FULL`) | plain `sqlite3` `BEGIN IMMEDIATE; INSERT; COMMIT` of the same row, same file, WAL + `synchronous=FULL` | ≤ 2x |
 | trend | `trends.employee_trend(store, id, weeks=52)` for one person with three years of history | one hand-written `GROUP BY iso_week, behaviour_id` on a plain connection | ≤ 2x |
 | team week | `trends.team_week(store, team, week)` (20 people at the large size) | one hand-written `LEFT JOIN … GROUP BY` with the same numbers | ≤ 2x |
 | export | `export.write_export(store, "observations", path)` in its own process | `sqlite3 -readonly -csv -header` with the same columns, joins and order | ≤ 3x, peak memory < 150 MB |
@@ -71,8 +71,10 @@ NOTES = """\
   and the screens other than home are imported only when first needed.
 - **Tables stay small.** Textual's DataTable measures every cell on the event loop, so
   screens load a page: the employee list 200 rows (type to narrow), a timeline 100 rows
-  with keyset paging (`m` for older), today's log 200 rows. Aggregates (trends, team
-  weeks) are computed in SQL.
+  with keyset paging (`m` for older), today's log the latest 60 (the title gives the
+  full count), stories the newest 60. Aggregates (trends, team weeks) are computed in SQL.
+  Once the home screen is up, the other screens are imported in a thread, so the first
+  open of each costs no more than the next.
 - **Indexes.** Every screen's query is checked with `EXPLAIN QUERY PLAN` in
   `tests/test_query_plans.py`: the timeline, today's log, the trend, the team week, who's
   next, stories and process issues use an index, never a full scan of `observation`.
@@ -84,15 +86,16 @@ NOTES = """\
 - **Input stalls (≤ 100 ms).** The minimal Textual app itself stalls 60–225 ms here when it
   pushes a screen holding a 100–200-row DataTable (the first full render of a 120×40 table
   and the measuring of every cell both run on the event loop; see its column above), so a
-  screen that shows a whole page at once cannot meet this target on this machine. Typing
-  to search and paging older observations stay well under it. Next steps: fill large
-  tables a screenful per frame (the first ~40 rows, the rest after each refresh), and cut
-  the stories list's page from 500 rows to 100.
-- **Saving (≤ 2x).** `log_observation` spends about 0.4 ms of Python per save (the
-  reference checks, reading the row back into pydantic models, the history JSON, the
-  follow-up check) on top of the one `fsync` the baseline also pays (0.35–0.6 ms here),
-  so the ratio sits around 1.7–2.5x depending on the disk's mood; cutting the read-back
-  (build the returned Observation from the values just written) would bring it under 2x.
+  screen that shows a whole page at once cannot meet this target on this machine; our
+  stalls are at or below the minimal app's for the same rows. Typing to search and paging
+  older observations stay well under it. Filling tables a batch per frame was tried and
+  measured worse (more stalls and 2x the time to a full table), so pages were made
+  smaller instead. The figures vary by ±50 ms between runs on this 2-core machine (run
+  `--cases ui` alone and they are mostly under 100 ms).
+- **Saving (≤ 2x).** `log_observation` spends about 0.25 ms of Python per save (the
+  reference checks, the history JSON, the follow-up check; the saved record is built from
+  the values written, not read back) on top of the one `fsync` the baseline also pays
+  (0.3–0.6 ms here), so the ratio sits around 1.7–2.1x depending on the disk's mood.
 - **Start-up (≤ 1.5x).** It sits at about 1.5x. Most of what is left is parsing
   `app.tcss` (about 25 ms for ~300 lines, every screen's rules, before the first frame)
   and the header and footer; moving screen-specific rules into per-screen CSS would
