@@ -25,7 +25,6 @@ from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.models import Behaviour, Employee, Observation
 from floorcoach.screens.observation_form import behaviour_label
-from floorcoach.widgets.confirm import ConfirmDialog
 from floorcoach.widgets.employee_picker import EmployeePicker
 from floorcoach.widgets.key_choice import Choice, KeyChoice
 from floorcoach.widgets.picker_input import PickerInput, move_highlight
@@ -507,35 +506,6 @@ class CoachingForm(RecordForm, Screen):
     def _draft_label(self) -> str:
         name = safe_text(self.employee.name) if self.employee else "someone not chosen yet"
         return f"coaching note for {name}"
-
-    def _draft_employee_id(self) -> str | None:
-        return self.employee.id if self.employee else None
-
-    def _offer_draft(self, draft) -> None:
-        fields = draft.fields
-        if self.editing is not None and fields.get("editing_version") != self.editing.version:
-            self._discard_draft()
-            return
-        drafted = (fields.get("employee") or {}).get("id")
-        if self.employee is None or drafted in (None, self.employee.id):
-            self._apply_draft(draft)
-            return
-
-        def answered(finish: bool | None) -> None:
-            if finish:
-                self._apply_draft(draft)
-            else:
-                self._discard_draft()
-
-        self.app.push_screen(
-            ConfirmDialog(
-                f"You have an unsaved {draft.label or 'coaching note'} from "
-                f"{clock.to_local(draft.saved_at):%H:%M}. Finish that one first?",
-                yes="Finish it",
-                no="Discard it",
-            ),
-            answered,
-        )
 
     def _apply_draft(self, draft) -> None:
         """Fill the form from a draft, as `_load_for_editing` fills it from a record."""

@@ -21,7 +21,6 @@ from textual.widgets.option_list import Option
 from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.models import Behaviour, Employee, Observation
-from floorcoach.widgets.confirm import ConfirmDialog
 from floorcoach.widgets.employee_picker import EmployeePicker
 from floorcoach.widgets.key_choice import Choice, KeyChoice
 from floorcoach.widgets.picker_input import PickerInput, move_highlight
@@ -492,42 +491,6 @@ class ObservationForm(RecordForm, Screen):
     def _draft_label(self) -> str:
         name = safe_text(self.employee.name) if self.employee else "someone not chosen yet"
         return f"{'correction' if self.editing else 'observation'} of {name}"
-
-    def _draft_employee_id(self) -> str | None:
-        return self.employee.id if self.employee else None
-
-    def _offer_draft(self, draft) -> None:
-        fields = draft.fields
-        if self.editing is not None and fields.get("editing_version") != self.editing.version:
-            self._discard_draft()
-            self.notify(
-                "An unsaved correction of this observation was dropped: the observation "
-                "has changed since.",
-                markup=False,
-                timeout=8,
-            )
-            return
-        drafted = fields.get("employee") or {}
-        if self.employee is not None and drafted.get("id") not in (None, self.employee.id):
-
-            def answered(finish: bool | None) -> None:
-                if finish:
-                    self._apply_draft(draft)
-                else:
-                    self._discard_draft()
-
-            when = f"{clock.to_local(draft.saved_at):%H:%M}"
-            self.app.push_screen(
-                ConfirmDialog(
-                    f"You have an unsaved {draft.label or 'observation'} from {when}. "
-                    "Finish that one first?",
-                    yes="Finish it",
-                    no="Discard it",
-                ),
-                answered,
-            )
-            return
-        self._apply_draft(draft)
 
     def _apply_draft(self, draft) -> None:
         """Fill the form from a draft, the same way `_load_for_editing` fills it from a record."""

@@ -28,7 +28,7 @@ class RecordForm:
     """Mixin for a form Screen with `_state()`, `_initial`, `_saving`, `#status` and `#when`.
 
     Hooks: `DISCARD_QUESTION`, `_draft_form` (the draft's name), `_draft_fields()`,
-    `_draft_label()`, `_draft_employee_id()` and `_offer_draft(draft)`.
+    `_draft_label()` and `_apply_draft(draft)`; the form has `employee` and `editing`.
     """
 
     DISCARD_QUESTION = "Discard this record? What you typed will be lost."
@@ -123,8 +123,41 @@ class RecordForm:
     def _draft_label(self) -> str:
         raise NotImplementedError
 
-    def _draft_employee_id(self) -> str | None:
+    def _apply_draft(self, draft: Draft) -> None:
         raise NotImplementedError
 
+    def _draft_employee_id(self) -> str | None:
+        return self.employee.id if self.employee else None
+
     def _offer_draft(self, draft: Draft) -> None:
-        raise NotImplementedError
+        """Restore a draft: dropped if the record changed since, asked about if it is about
+        someone other than the person this form was opened for."""
+        fields = draft.fields
+        if self.editing is not None and fields.get("editing_version") != self.editing.version:
+            self._discard_draft()
+            self.notify(
+                "An unsaved correction was dropped: the record has changed since.",
+                markup=False,
+                timeout=8,
+            )
+            return
+        drafted = (fields.get("employee") or {}).get("id")
+        if self.employee is None or drafted in (None, self.employee.id):
+            self._apply_draft(draft)
+            return
+
+        def answered(finish: bool | None) -> None:
+            if finish:
+                self._apply_draft(draft)
+            else:
+                self._discard_draft()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"You have an unsaved {draft.label or 'record'} from "
+                f"{clock.to_local(draft.saved_at):%H:%M}. Finish that one first?",
+                yes="Finish it",
+                no="Discard it",
+            ),
+            answered,
+        )
