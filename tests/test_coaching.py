@@ -361,3 +361,52 @@ def test_demo_data_has_coaching_that_held_and_coaching_that_did_not(store):
 def test_follow_up_due_defaults_use_the_local_day_of_the_conversation(store, team):
     session = coach(store, team[0], at(20, 23) - timedelta(minutes=1))
     assert session.follow_up_due == date(2026, 11, 27)
+
+
+def test_correcting_the_observation_that_checked_a_follow_up_checks_it_again(
+    store, team, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    from floorcoach.coaching import CoachingInput, create_coaching, get_coaching
+    from floorcoach.models import ObservationInput
+    from floorcoach.observations import edit_observation, log_observation
+
+    monkeypatch.setenv("FLOORCOACH_NOW", "2026-11-25T12:00:00+00:00")
+    session = create_coaching(
+        store,
+        CoachingInput(
+            employee_id=team[0].id,
+            kind="corrective",
+            behaviour_ids=["greeting.eye-contact"],
+            said="Greet sooner",
+            agreed_action="Look up within ten seconds",
+            held_at=datetime(2026, 11, 20, 9, tzinfo=UTC),
+        ),
+        supervisor="Lead",
+    )
+    observed = ObservationInput(
+        employee_id=team[0].id,
+        behaviour_id="greeting.eye-contact",
+        outcome="met",
+        observed_at=datetime(2026, 11, 24, 9, tzinfo=UTC),
+    )
+    saved = log_observation(store, observed, supervisor="Lead")
+
+    def status() -> str:
+        return get_coaching(store, session.id).follow_ups[0].status.value
+
+    assert status() == "held"
+
+    def corrected(**changes) -> ObservationInput:
+        return ObservationInput(**{**observed.model_dump(), **changes})
+
+    missed = corrected(outcome="missed", cause="skill")
+    saved = edit_observation(store, saved.id, missed, by="Lead", expected_version=saved.version)
+    assert status() == "not_yet"
+    system = corrected(outcome="missed", cause="system")
+    saved = edit_observation(store, saved.id, system, by="Lead", expected_version=saved.version)
+    assert status() == "open"  # the process was at fault: it says nothing about the person
+    elsewhere = corrected(behaviour_id="needs.open-questions")
+    edit_observation(store, saved.id, elsewhere, by="Lead", expected_version=saved.version)
+    assert status() == "open"

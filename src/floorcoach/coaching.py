@@ -638,6 +638,37 @@ def check_followups(store: Store, observation: Observation, *, by: str) -> list[
     return results
 
 
+def recheck_followups(store: Store, observation: Observation, *, by: str) -> list[FollowUpResult]:
+    """After an observation is corrected: undo the results it gave, then check again.
+
+    A corrected outcome (met → missed), cause (skill → system) or behaviour must not leave
+    behind a follow-up result that the evidence no longer supports. Called inside the
+    correction's write, so both are saved together.
+    """
+    reopened = store.query(
+        "SELECT f.coaching_id, f.behaviour_id, f.status, s.employee_id "
+        "FROM coaching_followup f JOIN coaching_session s ON s.id = f.coaching_id "
+        "WHERE f.result_observation_id = ? AND f.status IN ('held', 'not_yet')",
+        (observation.id,),
+    )
+    for row in reopened:
+        store.conn.execute(
+            "UPDATE coaching_followup SET status = 'open', result_observation_id = NULL, "
+            "checked_at = NULL WHERE coaching_id = ? AND behaviour_id = ?",
+            (row["coaching_id"], row["behaviour_id"]),
+        )
+        store.record_history(
+            "coaching_followup",
+            f"{row['coaching_id']}/{row['behaviour_id']}",
+            "edit",
+            by,
+            employee_id=row["employee_id"],
+            before={"status": row["status"], "result_observation_id": observation.id},
+            after={"status": "open"},
+        )
+    return check_followups(store, observation, by=by)
+
+
 def followups_checked_by(store: Store, observation_id: str) -> list[FollowUpResult]:
     """The follow-ups an observation checked (for the "Saved" message after logging)."""
     rows = store.query(

@@ -189,6 +189,10 @@ def edit_observation(
             before=_snapshot(before),
             after=_snapshot(after),
         )
+        # Follow-up results this observation gave must follow the corrected evidence.
+        from floorcoach.coaching import recheck_followups
+
+        recheck_followups(store, after, by=by)
     return after
 
 
