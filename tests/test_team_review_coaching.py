@@ -96,3 +96,26 @@ async def test_the_team_review_shows_follow_ups_and_recognition(db_path, store, 
         ben_row = [str(c) for c in table.get_row(ben.id)]
     assert "1 (1 overdue)" in amira_row and "2 : 1" in amira_row
     assert "1" in ben_row and "1 : 0" in ben_row
+
+
+async def test_the_team_review_sorts_by_follow_ups_and_recognition(
+    db_path, store, team, monkeypatch
+):
+    amira, ben = _coached_week(store, team, monkeypatch)
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_ready(app, pilot)
+        await app.push_screen(TeamReviewScreen(week="2026-W48", team=None))
+        await settle(app, pilot)
+        screen = app.screen
+        sorts = [key for key, *_ in screen._sorts()]
+        for _ in range(sorts.index("follow_ups")):
+            await pilot.press("s")
+        await settle(app, pilot)
+        assert [row.employee_id for row in screen._rows][0] == amira.id  # 1 overdue first
+        await pilot.press("s")  # recognition minus correction, most first
+        await settle(app, pilot)
+        order = [row.employee_id for row in screen._rows]
+        carter = team[2]  # 0 : 0 this week, so after Amira (2 : 1) and Ben Nowak (1 : 0)
+        assert order.index(carter.id) > max(order.index(amira.id), order.index(ben.id))
+        assert "recog" in str(screen.query_one("#review-summary").content)

@@ -246,7 +246,7 @@ class TeamReviewScreen(Screen):
 
     def _draw(self) -> None:
         palette = Palette(self.app.get_css_variables())
-        key, label, sort_key, _ = _SORTS[self.sort_index]
+        key, label, sort_key, _ = self._sorts()[self.sort_index]
         rows = sorted(self._rows, key=sort_key, reverse=self.sort_reverse)
         self._rows = rows
         table = self.query_one("#review", DataTable)
@@ -319,9 +319,23 @@ class TeamReviewScreen(Screen):
         self.week = clock.iso_week(clock.today())
         self.refresh_data()
 
+    def _sorts(self) -> list[tuple[str, str, Callable[[TeamWeekRow], Any], bool]]:
+        """The built-in sorts, then one per extra column (by its sort value, most first)."""
+        extra = [
+            (
+                column.key,
+                column.label,
+                lambda r, key=column.key: self._extra.get(key, {}).get(r.employee_id, (0,))[0],
+                True,
+            )
+            for column in EXTRA_COLUMNS
+        ]
+        return _SORTS + extra
+
     def action_sort(self) -> None:
-        self.sort_index = (self.sort_index + 1) % len(_SORTS)
-        self.sort_reverse = _SORTS[self.sort_index][3]
+        sorts = self._sorts()
+        self.sort_index = (self.sort_index + 1) % len(sorts)
+        self.sort_reverse = sorts[self.sort_index][3]
         self._draw()
 
     def action_reverse(self) -> None:
@@ -329,13 +343,14 @@ class TeamReviewScreen(Screen):
         self._draw()
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        keys = [s[0] for s in _SORTS]
+        sorts = self._sorts()
+        keys = [s[0] for s in sorts]
         if event.column_key.value in keys:
             index = keys.index(event.column_key.value)
             if index == self.sort_index:
                 self.sort_reverse = not self.sort_reverse
             else:
-                self.sort_index, self.sort_reverse = index, _SORTS[index][3]
+                self.sort_index, self.sort_reverse = index, sorts[index][3]
             self._draw()
 
     def _selected(self) -> TeamWeekRow | None:
