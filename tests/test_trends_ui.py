@@ -12,6 +12,7 @@ from floorcoach.focus import list_focus_periods
 from floorcoach.models import ObservationInput
 from floorcoach.observations import log_observation
 from floorcoach.store import Store
+from floorcoach.widgets.team_select import TeamSelect
 
 from .conftest import SUPERVISOR, pinned_now
 from .pilot import press_all, settle, wait_ready
@@ -185,6 +186,14 @@ async def test_process_issues_and_stories_show_their_notes(db_path, observed):
         assert [s.note for s in app.screen._stories] == ["Found the last one"]
         await press_all(app, pilot, "enter")
         assert app.screen.employee.name == "Amira Okafor"
+        await press_all(app, pilot, "escape")
+        stories_screen = app.screen
+        stories_screen.query_one(TeamSelect).value = "Home"  # Amira is in Fashion
+        await settle(app, pilot)
+        assert stories_screen._stories == []
+        weeks = stories_screen.weeks
+        await press_all(app, pilot, "w")
+        assert stories_screen.weeks != weeks
         await press_all(app, pilot, "escape")
 
         app.action_push("behaviour_view:BehaviourViewScreen")

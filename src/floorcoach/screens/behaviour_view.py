@@ -7,7 +7,6 @@ the weeks before. Every rate shows its count; `~` marks a provisional one.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -16,13 +15,16 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach.display import safe_text
 from floorcoach.trends import week_days
+from floorcoach.widgets.team_period import TeamPeriodScreen
 from floorcoach.widgets.team_select import TeamSelect
 from floorcoach.widgets.trend_grid import LEGEND, Palette, change_text, rate_cell, rate_text
 
 SPANS = (12, 26, 52)
 
 
-class BehaviourViewScreen(Screen):
+class BehaviourViewScreen(TeamPeriodScreen, Screen):
+    SPANS = SPANS
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("w", "widen", "12 / 26 / 52 weeks", id="widen-behaviours"),
@@ -54,10 +56,6 @@ class BehaviourViewScreen(Screen):
         self.sub_title = "Behaviour trends"
         self.query_one(TeamSelect).load_teams()
         self.query_one("#behaviours").focus()
-
-    def on_screen_resume(self) -> None:
-        """Load when shown (first time included) and again on coming back."""
-        self.refresh_data()
 
     def refresh_data(self) -> None:
         from floorcoach.trends import behaviour_view
@@ -121,13 +119,3 @@ class BehaviourViewScreen(Screen):
             self.query_one("#behaviour-period", Static).update(
                 Text(f"No observations in the last {self.weeks} weeks for this team")
             )
-
-    @on(TeamSelect.Changed, "#behaviour-team")
-    def _team_changed(self) -> None:
-        if self.query_one(TeamSelect).team == getattr(self, "_loaded_team", ...):
-            return  # the choice it already shows (the select announces its first value)
-        self.refresh_data()
-
-    def action_widen(self) -> None:
-        self.weeks = SPANS[(SPANS.index(self.weeks) + 1) % len(SPANS)]
-        self.refresh_data()

@@ -19,12 +19,15 @@ from textual.widgets import DataTable, Footer, Header, Static
 from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.widgets.table_fill import fill_table
+from floorcoach.widgets.team_period import TeamPeriodScreen
 from floorcoach.widgets.team_select import TeamSelect
 
 SPANS = (4, 12, 52)
 
 
-class ProcessIssuesScreen(Screen):
+class ProcessIssuesScreen(TeamPeriodScreen, Screen):
+    SPANS = SPANS
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("w", "widen", "4 / 12 / 52 weeks", id="widen-issues"),
@@ -55,10 +58,6 @@ class ProcessIssuesScreen(Screen):
         table.add_column("Misses (system)", key="misses")
         self.query_one(TeamSelect).load_teams()
         table.focus()
-
-    def on_screen_resume(self) -> None:
-        """Load when shown (first time included) and again on coming back."""
-        self.refresh_data()
 
     def _period(self):
         today = clock.today()
@@ -121,13 +120,3 @@ class ProcessIssuesScreen(Screen):
                 text.append(safe_text(miss.note) or "(no note)")
                 text.append(safe_text(f"  · {miss.supervisor}"), style="dim")
         self.query_one("#issue-notes-text", Static).update(text)
-
-    @on(TeamSelect.Changed, "#issue-team")
-    def _team_changed(self) -> None:
-        if self.query_one(TeamSelect).team == getattr(self, "_loaded_team", ...):
-            return  # the choice it already shows (the select announces its first value)
-        self.refresh_data()
-
-    def action_widen(self) -> None:
-        self.weeks = SPANS[(SPANS.index(self.weeks) + 1) % len(SPANS)]
-        self.refresh_data()

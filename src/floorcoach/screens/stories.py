@@ -19,13 +19,16 @@ from textual.widgets import DataTable, Footer, Header, Static
 from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.widgets.table_fill import fill_table
+from floorcoach.widgets.team_period import TeamPeriodScreen
 from floorcoach.widgets.team_select import TeamSelect
 
 SPANS = (4, 12, 52, None)  # weeks back; None: every story
 PAGE = 60  # the newest stories; DataTable measures every cell, so never all of them
 
 
-class StoriesScreen(Screen):
+class StoriesScreen(TeamPeriodScreen, Screen):
+    SPANS = SPANS
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("w", "widen", "4 / 12 / 52 weeks / all", id="widen-stories"),
@@ -53,10 +56,6 @@ class StoriesScreen(Screen):
         table.add_columns("Date", "Employee", "Team", "Behaviour", "Outcome", "Story")
         self.query_one(TeamSelect).load_teams()
         table.focus()
-
-    def on_screen_resume(self) -> None:
-        """Load when shown (first time included) and again on coming back."""
-        self.refresh_data()
 
     def _first_day(self):
         if self.weeks is None:
@@ -126,13 +125,3 @@ class StoriesScreen(Screen):
             return
         employee_id = self._stories[table.cursor_row].employee_id
         self.app.run_db(lambda store: get_employee(store, employee_id), done=self.app.open_employee)
-
-    @on(TeamSelect.Changed, "#story-team")
-    def _team_changed(self) -> None:
-        if self.query_one(TeamSelect).team == getattr(self, "_loaded_team", ...):
-            return  # the choice it already shows (the select announces its first value)
-        self.refresh_data()
-
-    def action_widen(self) -> None:
-        self.weeks = SPANS[(SPANS.index(self.weeks) + 1) % len(SPANS)]
-        self.refresh_data()
