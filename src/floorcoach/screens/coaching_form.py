@@ -18,16 +18,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Header, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Checkbox, Footer, Header, Input, Static
 
 from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.models import Behaviour, Employee, Observation
-from floorcoach.screens.observation_form import behaviour_label
+from floorcoach.widgets.behaviour_picker import BehaviourPicker
 from floorcoach.widgets.employee_picker import EmployeePicker
 from floorcoach.widgets.key_choice import Choice, KeyChoice
-from floorcoach.widgets.picker_input import PickerInput, move_highlight
 from floorcoach.widgets.record_form import RecordForm
 
 KINDS = [
@@ -75,7 +73,6 @@ class CoachingForm(RecordForm, Screen):
         self.editing = editing
         self.behaviours: list[Behaviour] = []
         self.observation_ids: list[str] = [observation.id] if observation else []
-        self._visible_behaviours: list[Behaviour] = []
         self._saving = False
         self._initial: tuple | None = None
 
@@ -91,12 +88,9 @@ class CoachingForm(RecordForm, Screen):
                 yield Static("", id="agenda")
                 yield Static("Behaviours you talked about", classes="field-label")
                 yield Static("", id="behaviours-chosen", classes="chosen")
-                yield PickerInput(
-                    placeholder="type to filter; 1–9 or Enter to add (again to remove)",
-                    id="behaviour-filter",
-                    digits_pick=True,
+                yield BehaviourPicker(
+                    placeholder="type to filter; 1–9 or Enter to add (again to remove)"
                 )
-                yield OptionList(id="behaviour-options")
             with VerticalScroll(id="detail-column"):
                 yield Static("Kind of conversation", classes="field-label")
                 yield KeyChoice(KINDS, id="kind")
@@ -125,8 +119,7 @@ class CoachingForm(RecordForm, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#behaviour-options", OptionList).can_focus = False
-        self._filter_behaviours("")
+        self._list_behaviours()
         due_pick = self.query_one("#due-pick", KeyChoice)
         due_pick._chosen_once, due_pick.selected = True, "7"
         self.query_one("#due", Input).value = (clock.today() + timedelta(days=7)).isoformat()
@@ -198,7 +191,7 @@ class CoachingForm(RecordForm, Screen):
         if self.editing is not None:
             return
         if not self.behaviours:
-            self.query_one("#behaviour-filter").focus()
+            self.query_one(BehaviourPicker).focus_filter()
         elif not self.query_one("#kind", KeyChoice).has_choice:
             self.query_one("#kind").focus()
         else:
@@ -234,78 +227,26 @@ class CoachingForm(RecordForm, Screen):
 
     # --- behaviours --------------------------------------------------------------------------
 
-    @on(Input.Changed, "#behaviour-filter")
-    def _behaviour_typed(self, event: Input.Changed) -> None:
-        self._filter_behaviours(event.value)
+    def _list_behaviours(self) -> None:
+        chosen = [b.id for b in self.behaviours]
+        self.query_one(BehaviourPicker).show(self.app.behaviours, chosen_ids=chosen)
 
-    def _filter_behaviours(self, text: str) -> None:
-        words = text.lower().split()
-        chosen = {b.id for b in self.behaviours}
-        matches = [
-            b
-            for b in self.app.behaviours
-            if all(w in f"{b.title} {b.id} {b.touch_point}".lower() for w in words)
-        ]
-        self._visible_behaviours = matches
-        options = self.query_one("#behaviour-options", OptionList)
-        options.clear_options()
-        group = None
-        for number, behaviour in enumerate(matches, 1):
-            if behaviour.touch_point != group:
-                group = behaviour.touch_point
-                options.add_option(
-                    Option(Text(safe_text(group), style="bold underline"), disabled=True)
-                )
-            label = behaviour_label(number, behaviour)
-            if behaviour.id in chosen:
-                label.append("  ✓ chosen", style="bold")
-            options.add_option(Option(label, id=behaviour.id))
-        if not matches:
-            options.add_option(Option(Text("no behaviour matches"), disabled=True))
+    @on(BehaviourPicker.Chosen)
+    def _behaviour_chosen(self, event: BehaviourPicker.Chosen) -> None:
+        self._toggle_behaviour(event.behaviour)
+
+    @on(BehaviourPicker.Finished)
+    def _behaviours_done(self) -> None:
+        if self.behaviours:
+            self._hide_behaviour_picker()
         else:
-            for index in range(options.option_count):
-                if not options.get_option_at_index(index).disabled:
-                    options.highlighted = index
-                    break
-
-    def _highlighted_behaviour(self) -> Behaviour | None:
-        options = self.query_one("#behaviour-options", OptionList)
-        if options.highlighted is None:
-            return None
-        option_id = options.get_option_at_index(options.highlighted).id
-        return next((b for b in self._visible_behaviours if b.id == option_id), None)
-
-    @on(PickerInput.Move, "#behaviour-filter")
-    def _behaviour_move(self, event: PickerInput.Move) -> None:
-        move_highlight(self.query_one("#behaviour-options", OptionList), event.delta)
-
-    @on(PickerInput.Pick, "#behaviour-filter")
-    def _behaviour_number(self, event: PickerInput.Pick) -> None:
-        if event.number <= len(self._visible_behaviours):
-            self._toggle_behaviour(self._visible_behaviours[event.number - 1])
-
-    @on(Input.Submitted, "#behaviour-filter")
-    def _behaviour_submitted(self) -> None:
-        behaviour = self._highlighted_behaviour()
-        if behaviour is None:
-            if self.behaviours:
-                self._hide_behaviour_picker()
-                return
             self._status("No behaviour matches; clear the filter to see them all")
-            return
-        self._toggle_behaviour(behaviour)
-
-    @on(OptionList.OptionSelected, "#behaviour-options")
-    def _behaviour_clicked(self, event: OptionList.OptionSelected) -> None:
-        behaviour = next((b for b in self._visible_behaviours if b.id == event.option.id), None)
-        if behaviour is not None:
-            self._toggle_behaviour(behaviour)
 
     def _toggle_behaviour(self, behaviour: Behaviour) -> None:
         if any(b.id == behaviour.id for b in self.behaviours):
             self.behaviours = [b for b in self.behaviours if b.id != behaviour.id]
             self._show_behaviours()
-            self._filter_behaviours(self.query_one("#behaviour-filter", Input).value)
+            self._list_behaviours()
             return
         self._add_behaviour(behaviour, move_on=True)
 
@@ -314,15 +255,13 @@ class CoachingForm(RecordForm, Screen):
         self._show_behaviours()
         self._status("")
         if move_on:
-            self.query_one("#behaviour-filter", Input).value = ""
+            self.query_one(BehaviourPicker).close(clear_filter=True)
             self._hide_behaviour_picker()
         else:
-            self.query_one("#behaviour-filter").display = False
-            self.query_one("#behaviour-options").display = False
+            self.query_one(BehaviourPicker).close()
 
     def _hide_behaviour_picker(self) -> None:
-        self.query_one("#behaviour-filter").display = False
-        self.query_one("#behaviour-options").display = False
+        self.query_one(BehaviourPicker).close()
         if not self.query_one("#kind", KeyChoice).has_choice:
             self.query_one("#kind").focus()
         else:
@@ -337,10 +276,8 @@ class CoachingForm(RecordForm, Screen):
         self.query_one("#behaviours-chosen", Static).update(text)
 
     def action_change_behaviours(self) -> None:
-        self.query_one("#behaviour-filter").display = True
-        self.query_one("#behaviour-options").display = True
-        self._filter_behaviours(self.query_one("#behaviour-filter", Input).value)
-        self.query_one("#behaviour-filter").focus()
+        self._list_behaviours()
+        self.query_one(BehaviourPicker).open()
 
     # --- the rest ------------------------------------------------------------------------------
 

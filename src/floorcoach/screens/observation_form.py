@@ -16,14 +16,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, OptionList, Static
-from textual.widgets.option_list import Option
 
 from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.models import Behaviour, Employee, Observation
+from floorcoach.widgets.behaviour_picker import BehaviourPicker
 from floorcoach.widgets.employee_picker import EmployeePicker
 from floorcoach.widgets.key_choice import Choice, KeyChoice
-from floorcoach.widgets.picker_input import PickerInput, move_highlight
 from floorcoach.widgets.record_form import RecordForm
 
 OUTCOMES = [
@@ -37,13 +36,6 @@ CAUSES = [
     Choice(("s", "3"), "system", "system — process, tools or policy"),
     Choice(("u", "0"), None, "not sure"),
 ]
-
-
-def behaviour_label(number: int | None, behaviour: Behaviour) -> Text:
-    text = Text()
-    text.append(f"{number} " if number is not None and number <= 9 else "  ", style="bold")
-    text.append(safe_text(behaviour.title))
-    return text
 
 
 class ObservationForm(RecordForm, Screen):
@@ -65,7 +57,6 @@ class ObservationForm(RecordForm, Screen):
         self.employee: Employee | None = employee
         self.editing = editing
         self.behaviour: Behaviour | None = None
-        self._visible_behaviours: list[Behaviour] = []
         self._saving = False
         self._initial: tuple | None = None
         self._opened_at = clock.now()
@@ -80,12 +71,7 @@ class ObservationForm(RecordForm, Screen):
                 yield EmployeePicker(no_match_hint="no match — add people under Employees (e)")
                 yield Static("Behaviour", classes="field-label")
                 yield Static("", id="behaviour-chosen", classes="chosen")
-                yield PickerInput(
-                    placeholder="type to filter; 1–9 or Enter to pick",
-                    id="behaviour-filter",
-                    digits_pick=True,
-                )
-                yield OptionList(id="behaviour-options")
+                yield BehaviourPicker(placeholder="type to filter; 1–9 or Enter to pick")
             with Vertical(id="detail-column"):
                 yield Static("What should happen", classes="field-label")
                 yield Static("", id="standard")
@@ -103,7 +89,6 @@ class ObservationForm(RecordForm, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#behaviour-options", OptionList).can_focus = False
         self._show_cause(False)
         if self.editing is not None:
             self._load_for_editing(self.editing)
@@ -112,7 +97,7 @@ class ObservationForm(RecordForm, Screen):
         else:
             self.query_one(EmployeePicker).focus_search()
             self._load_focus(None)  # everyone's focus until the employee (and team) is known
-        self._filter_behaviours("")
+        self._list_behaviours()
         self._initial = self._state()
         self.sub_title = "Correct observation" if self.editing else "Log observation"
         self._start_drafts()
@@ -158,7 +143,7 @@ class ObservationForm(RecordForm, Screen):
 
     def _after_employee(self) -> None:
         if self.behaviour is None:
-            self.query_one("#behaviour-filter").focus()
+            self.query_one(BehaviourPicker).focus_filter()
         else:
             self.query_one("#outcome").focus()
 
@@ -169,10 +154,6 @@ class ObservationForm(RecordForm, Screen):
         self.query_one(EmployeePicker).reopen()
 
     # --- behaviour ---------------------------------------------------------------------------
-
-    @on(Input.Changed, "#behaviour-filter")
-    def _behaviour_typed(self, event: Input.Changed) -> None:
-        self._filter_behaviours(event.value)
 
     def _focus_ids(self) -> list[str]:
         """Focus behaviours running today for the chosen employee's team (or everyone)."""
@@ -195,64 +176,17 @@ class ObservationForm(RecordForm, Screen):
         if ids == self._focus_ids():
             return
         self._focus_behaviour_ids = ids
-        self._filter_behaviours(self.query_one("#behaviour-filter", Input).value)
+        self._list_behaviours()
 
-    def _ordered_behaviours(self) -> list[Behaviour]:
-        focus_ids = self._focus_ids()
-        behaviours = list(self.app.behaviours)
-        if focus_ids:
-            first = [b for fid in focus_ids for b in behaviours if b.id == fid]
-            behaviours = first + [b for b in behaviours if b.id not in focus_ids]
-        return behaviours
-
-    def _filter_behaviours(self, text: str) -> None:
-        words = text.lower().split()
-        focus_ids = set(self._focus_ids())
-        matches = [
-            b
-            for b in self._ordered_behaviours()
-            if all(w in f"{b.title} {b.id} {b.touch_point}".lower() for w in words)
-        ]
-        self._visible_behaviours = matches
-        options = self.query_one("#behaviour-options", OptionList)
-        options.clear_options()
-        group = None
-        for number, behaviour in enumerate(matches, 1):
-            heading = "Focus behaviours" if behaviour.id in focus_ids else behaviour.touch_point
-            if heading != group:
-                group = heading
-                options.add_option(
-                    Option(Text(safe_text(heading), style="bold underline"), disabled=True)
-                )
-            options.add_option(Option(behaviour_label(number, behaviour), id=behaviour.id))
-        if not matches:
-            options.add_option(Option(Text("no behaviour matches"), disabled=True))
-        else:
-            options.highlighted = self._option_index(0)
+    def _list_behaviours(self) -> None:
+        self.query_one(BehaviourPicker).show(self.app.behaviours, focus_ids=self._focus_ids())
         self._show_standard()
-
-    def _option_index(self, match_index: int) -> int | None:
-        if match_index >= len(self._visible_behaviours):
-            return None
-        target = self._visible_behaviours[match_index].id
-        options = self.query_one("#behaviour-options", OptionList)
-        for index in range(options.option_count):
-            if options.get_option_at_index(index).id == target:
-                return index
-        return None
-
-    def _highlighted_behaviour(self) -> Behaviour | None:
-        options = self.query_one("#behaviour-options", OptionList)
-        if options.highlighted is None:
-            return None
-        option_id = options.get_option_at_index(options.highlighted).id
-        return next((b for b in self._visible_behaviours if b.id == option_id), None)
 
     @on(OptionList.OptionHighlighted, "#behaviour-options")
     def _show_standard(self) -> None:
         """The standard of the behaviour chosen, or, while choosing, of the highlighted one."""
-        choosing = self.query_one("#behaviour-options").display
-        behaviour = (self._highlighted_behaviour() if choosing else None) or self.behaviour
+        picker = self.query_one(BehaviourPicker)
+        behaviour = (picker.highlighted if picker.is_open else None) or self.behaviour
         text = Text()
         if behaviour is not None:
             text.append(f"{behaviour.id}\n", style="dim")
@@ -261,36 +195,20 @@ class ObservationForm(RecordForm, Screen):
                 text.append(f"\n • {safe_text(look_for)}")
         self.query_one("#standard", Static).update(text)
 
-    @on(PickerInput.Move, "#behaviour-filter")
-    def _behaviour_move(self, event: PickerInput.Move) -> None:
-        move_highlight(self.query_one("#behaviour-options", OptionList), event.delta)
+    @on(BehaviourPicker.Chosen)
+    def _behaviour_chosen(self, event: BehaviourPicker.Chosen) -> None:
+        self._set_behaviour(event.behaviour)
 
-    @on(PickerInput.Pick, "#behaviour-filter")
-    def _behaviour_number(self, event: PickerInput.Pick) -> None:
-        if event.number <= len(self._visible_behaviours):
-            self._set_behaviour(self._visible_behaviours[event.number - 1])
-
-    @on(Input.Submitted, "#behaviour-filter")
-    def _behaviour_submitted(self) -> None:
-        behaviour = self._highlighted_behaviour()
-        if behaviour is None:
-            self._status("No behaviour matches; clear the filter to see them all")
-            return
-        self._set_behaviour(behaviour)
-
-    @on(OptionList.OptionSelected, "#behaviour-options")
-    def _behaviour_clicked(self, event: OptionList.OptionSelected) -> None:
-        behaviour = next((b for b in self._visible_behaviours if b.id == event.option.id), None)
-        if behaviour is not None:
-            self._set_behaviour(behaviour)
+    @on(BehaviourPicker.Finished)
+    def _no_behaviour_matches(self) -> None:
+        self._status("No behaviour matches; clear the filter to see them all")
 
     def _set_behaviour(self, behaviour: Behaviour) -> None:
         self.behaviour = behaviour
         self.query_one("#behaviour-chosen", Static).update(
             Text(f"✓ {safe_text(behaviour.title)}  ({behaviour.touch_point})")
         )
-        self.query_one("#behaviour-filter").display = False
-        self.query_one("#behaviour-options").display = False
+        self.query_one(BehaviourPicker).close()
         self._show_standard()
         self._status("")
         self._check_open_follow_up()
@@ -318,9 +236,7 @@ class ObservationForm(RecordForm, Screen):
         )
 
     def action_change_behaviour(self) -> None:
-        self.query_one("#behaviour-filter").display = True
-        self.query_one("#behaviour-options").display = True
-        self.query_one("#behaviour-filter").focus()
+        self.query_one(BehaviourPicker).open()
 
     # --- outcome, cause, note ---------------------------------------------------------------
 
@@ -529,7 +445,7 @@ class ObservationForm(RecordForm, Screen):
         if self.employee is None:
             self.query_one(EmployeePicker).focus_search()
         elif self.behaviour is None:
-            self.query_one("#behaviour-filter").focus()
+            self.query_one(BehaviourPicker).focus_filter()
         elif not outcome.has_choice:
             outcome.focus()
         else:
