@@ -378,6 +378,8 @@ def _insert_coaching(conn, size: Size, rng, rows: list[tuple]) -> int:
     import bisect
     from datetime import datetime
 
+    from floorcoach.coaching import insert_coaching_rows
+
     if not coaching_table_exists(conn) or not size.coaching_sessions or not rows:
         return 0
     _check_coaching_schema(conn)
@@ -448,19 +450,5 @@ def _insert_coaching(conn, size: Size, rng, rows: list[tuple]) -> int:
         follow_ups.append(
             (session_id, row[2], row[1], due, status, result, checked, closed_by, note)
         )
-    conn.executemany(
-        "INSERT INTO coaching_session(id, employee_id, supervisor, held_at, local_date, kind, "
-        "said, agreed_action, follow_up_due, acknowledged, employee_comment, private_note, "
-        "created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-        sessions,
-    )
-    conn.executemany(
-        "INSERT INTO coaching_followup(coaching_id, behaviour_id, employee_id, due, status, "
-        "result_observation_id, checked_at, closed_by, closed_note, position) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-        follow_ups,
-    )
-    conn.executemany(
-        "INSERT INTO coaching_observation(coaching_id, observation_id) VALUES (?, ?)", links
-    )
+    insert_coaching_rows(conn, sessions, follow_ups, links)
     return len(sessions)

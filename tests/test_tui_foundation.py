@@ -209,3 +209,31 @@ async def test_the_standard_shown_is_the_one_of_the_behaviour_chosen(db_path, te
         chosen = form.behaviour
         assert chosen.id in str(form.query_one("#standard").content)
         assert chosen.id != "greeting.eye-contact"
+
+
+async def test_deleting_an_observation_asks_first_and_keeps_the_history(db_path, store, team):
+    saved = log_observation(
+        store,
+        ObservationInput(
+            employee_id=team[0].id, behaviour_id="greeting.eye-contact", outcome="met"
+        ),
+        supervisor="Lead",
+    )
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(app, pilot)
+        await press_all(app, pilot, "enter")  # today's only row: Amira's page
+        assert isinstance(app.screen, EmployeePage)
+        await press_all(app, pilot, "delete")
+        assert isinstance(app.screen, ConfirmDialog)
+        await press_all(app, pilot, "n")  # changed their mind: nothing happens
+        assert app.screen.query_one("#timeline", DataTable).row_count == 1
+        await press_all(app, pilot, "delete", "y")
+        assert isinstance(app.screen, EmployeePage)
+        assert app.screen.query_one("#timeline", DataTable).row_count == 0
+    with Store.open(db_path) as check:
+        assert employee_timeline(check, team[0].id) == []
+        assert [e.action for e in history(check, "observation", saved.id)] == [
+            "create",
+            "delete",
+        ]

@@ -167,6 +167,24 @@ class FloorcoachApp(App[int]):
             in_thread, thread=True, group=group, exclusive=exclusive, exit_on_error=False
         )
 
+    def confirm_then(
+        self,
+        question: str,
+        job: Callable[[Store], T],
+        *,
+        yes: str,
+        done: Callable[[T], Any],
+        failed: Callable[[Exception], Any] | None = None,
+    ) -> None:
+        """Ask a yes/no question; on yes, run `job` like `run_db` (deletes, ending a focus)."""
+        from floorcoach.widgets.confirm import ConfirmDialog
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self.run_db(job, done=done, failed=failed)
+
+        self.push_screen(ConfirmDialog(question, yes=yes), answered)
+
     def _report_failure(
         self,
         exc: Exception,

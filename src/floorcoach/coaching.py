@@ -19,6 +19,7 @@ says that it changed).
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -636,6 +637,34 @@ def check_followups(store: Store, observation: Observation, *, by: str) -> list[
             )
         )
     return results
+
+
+def insert_coaching_rows(
+    conn: sqlite3.Connection,
+    sessions: list[tuple],
+    follow_ups: list[tuple],
+    links: list[tuple[str, str]],
+) -> None:
+    """Bulk-insert generated coaching (demo data, benchmarks), inside the caller's write.
+
+    Tuples follow the column order of the INSERTs below; records people type go through
+    `create_coaching`, which checks them and keeps their history.
+    """
+    conn.executemany(
+        "INSERT INTO coaching_session(id, employee_id, supervisor, held_at, local_date, kind, "
+        "said, agreed_action, follow_up_due, acknowledged, employee_comment, private_note, "
+        "created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+        sessions,
+    )
+    conn.executemany(
+        "INSERT INTO coaching_followup(coaching_id, behaviour_id, employee_id, due, status, "
+        "result_observation_id, checked_at, closed_by, closed_note, position) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        follow_ups,
+    )
+    conn.executemany(
+        "INSERT INTO coaching_observation(coaching_id, observation_id) VALUES (?, ?)", links
+    )
 
 
 def recheck_followups(store: Store, observation: Observation, *, by: str) -> list[FollowUpResult]:

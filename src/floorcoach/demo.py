@@ -13,7 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from floorcoach import clock
 from floorcoach.behaviours import list_behaviours
-from floorcoach.coaching import STICK_WINDOW, verdict_for
+from floorcoach.coaching import STICK_WINDOW, insert_coaching_rows, verdict_for
 from floorcoach.store import Store, StoreError, new_id
 
 TEAMS = ("Fashion", "Home", "Electronics", "Food hall", "Customer service", "Beauty")
@@ -349,19 +349,5 @@ def insert_demo_coaching(conn, observation_rows: list[tuple], *, seed: int, now:
                     note,
                 )
             )
-    conn.executemany(
-        "INSERT INTO coaching_session(id, employee_id, supervisor, held_at, local_date, kind, "
-        "said, agreed_action, follow_up_due, acknowledged, employee_comment, private_note, "
-        "created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-        sessions,
-    )
-    conn.executemany(
-        "INSERT INTO coaching_followup(coaching_id, behaviour_id, employee_id, due, status, "
-        "result_observation_id, checked_at, closed_by, closed_note, position) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-        follow_ups,
-    )
-    conn.executemany(
-        "INSERT INTO coaching_observation(coaching_id, observation_id) VALUES (?, ?)", links
-    )
+    insert_coaching_rows(conn, sessions, follow_ups, links)
     return len(sessions)

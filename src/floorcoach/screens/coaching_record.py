@@ -14,7 +14,6 @@ from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.screens.followups import close_by_hand
 from floorcoach.screens.home import _outcome_text
-from floorcoach.widgets.confirm import ConfirmDialog
 
 STATUS_STYLE = {"open": "yellow", "held": "green", "not_yet": "red", "closed": "dim"}
 HISTORY_FIELDS = (
@@ -196,25 +195,15 @@ class CoachingRecordScreen(Screen):
         if session is None:
             return
         by = self.app.supervisor
-
-        def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            self.app.run_db(
-                lambda store: delete_coaching(
-                    store, session.id, by=by, expected_version=session.version
-                ),
-                done=lambda _: (
-                    self.notify("Deleted; the history keeps a record of it"),
-                    self.dismiss(None),
-                ),
-            )
-
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Delete this coaching session with {session.employee_name} and its "
-                "follow-ups? The history keeps what it said.",
-                yes="Delete",
+        self.app.confirm_then(
+            f"Delete this coaching session with {session.employee_name} and its "
+            "follow-ups? The history keeps what it said.",
+            lambda store: delete_coaching(
+                store, session.id, by=by, expected_version=session.version
             ),
-            answered,
+            yes="Delete",
+            done=lambda _: (
+                self.notify("Deleted; the history keeps a record of it"),
+                self.dismiss(None),
+            ),
         )

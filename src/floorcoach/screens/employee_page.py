@@ -14,7 +14,6 @@ from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.models import Employee, Observation
 from floorcoach.screens.home import _outcome_text
-from floorcoach.widgets.confirm import ConfirmDialog
 from floorcoach.widgets.table_fill import fill_table
 from floorcoach.widgets.trend_grid import TrendGrid
 
@@ -215,27 +214,17 @@ class EmployeePage(Screen):
         if observation is None:
             return
         by = self.app.supervisor
-
-        def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            self.app.run_db(
-                lambda store: delete_observation(
-                    store, observation.id, by=by, expected_version=observation.version
-                ),
-                done=lambda _: (
-                    self.notify("Deleted; the history keeps a record of it"),
-                    self.refresh_data(),
-                ),
-            )
-
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Delete this observation of {observation.behaviour_title} "
-                f"({observation.outcome.value})? The history keeps what it said.",
-                yes="Delete",
+        self.app.confirm_then(
+            f"Delete this observation of {observation.behaviour_title} "
+            f"({observation.outcome.value})? The history keeps what it said.",
+            lambda store: delete_observation(
+                store, observation.id, by=by, expected_version=observation.version
             ),
-            answered,
+            yes="Delete",
+            done=lambda _: (
+                self.notify("Deleted; the history keeps a record of it"),
+                self.refresh_data(),
+            ),
         )
 
     # --- trend (weeks × behaviours) ---------------------------------------------------

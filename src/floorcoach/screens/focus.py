@@ -124,20 +124,13 @@ class FocusScreen(Screen):
             return
         by = self.app.supervisor
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.app.run_db(
-                    lambda store: end_focus(
-                        store, period.id, by=by, expected_version=period.version
-                    ),
-                    done=lambda _: (self.notify("Focus ended"), self.refresh_data()),
-                    failed=lambda _: self.refresh_data(),
-                )
-
         what = "end today" if period.starts_on <= today else "be removed (it has not started)"
-        self.app.push_screen(
-            ConfirmDialog(f"The focus for {period.scope} will {what}. Go ahead?", yes="End it"),
-            answered,
+        self.app.confirm_then(
+            f"The focus for {period.scope} will {what}. Go ahead?",
+            lambda store: end_focus(store, period.id, by=by, expected_version=period.version),
+            yes="End it",
+            done=lambda _: (self.notify("Focus ended"), self.refresh_data()),
+            failed=lambda _: self.refresh_data(),
         )
 
     def action_delete(self) -> None:
@@ -148,26 +141,13 @@ class FocusScreen(Screen):
             return
         by = self.app.supervisor
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.app.run_db(
-                    lambda store: delete_focus(
-                        store, period.id, by=by, expected_version=period.version
-                    ),
-                    done=lambda _: (
-                        self.notify("Deleted; the history keeps it"),
-                        self.refresh_data(),
-                    ),
-                    failed=lambda _: self.refresh_data(),
-                )
-
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Delete the focus for {period.scope} ({period.starts_on} to {period.ends_on})? "
-                "Trends will no longer mark it. The history keeps a record.",
-                yes="Delete",
-            ),
-            answered,
+        self.app.confirm_then(
+            f"Delete the focus for {period.scope} ({period.starts_on} to {period.ends_on})? "
+            "Trends will no longer mark it. The history keeps a record.",
+            lambda store: delete_focus(store, period.id, by=by, expected_version=period.version),
+            yes="Delete",
+            done=lambda _: (self.notify("Deleted; the history keeps it"), self.refresh_data()),
+            failed=lambda _: self.refresh_data(),
         )
 
     def action_history(self) -> None:
