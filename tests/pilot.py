@@ -31,6 +31,16 @@ async def wait_ready(app: FloorcoachApp, pilot) -> None:
     await settle(app, pilot)
 
 
+async def wait_for_screen(app: FloorcoachApp, pilot, screen_type: type, timeout: float = 10.0):
+    """Wait until a screen of this type is on top and mounted (its widgets can be queried)."""
+    deadline = time.monotonic() + timeout
+    while not (isinstance(app.screen, screen_type) and app.screen.is_mounted):
+        assert time.monotonic() < deadline, f"{screen_type.__name__} was not shown"
+        await pilot.pause(0.02)
+    await pilot.pause()
+    return app.screen
+
+
 async def press_all(app: FloorcoachApp, pilot, *keys: str) -> None:
     """Press keys one by one, letting database work finish between them (as a person would)."""
     for key in keys:

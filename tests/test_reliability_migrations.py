@@ -324,6 +324,24 @@ def test_a_database_from_a_newer_floorcoach_is_refused_untouched(tmp_path, capsy
     assert _folder_listing(path.parent) == before  # same bytes, no -wal/-shm, no backup
 
 
+async def test_the_app_shows_a_newer_database_refused_and_leaves_it_untouched(tmp_path):
+    from floorcoach.app import FloorcoachApp
+    from floorcoach.screens.problem import ProblemScreen
+
+    from .pilot import wait_for_screen
+
+    path = tmp_path / "data" / "floorcoach.db"
+    _newer_database(path)
+    before = _folder_listing(path.parent)
+    app = FloorcoachApp(db_path=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_for_screen(app, pilot, ProblemScreen)
+        assert "Upgrade floorcoach" in str(screen.query_one("#problem-text").content)
+        assert "left exactly as it was" in str(screen.query_one("#problem-hint").content)
+        await pilot.press("q")
+    assert _folder_listing(path.parent) == before
+
+
 def _foreign_sqlite(path: Path, *, wal: bool, app_id: int = 0) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path))

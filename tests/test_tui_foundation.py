@@ -17,7 +17,7 @@ from floorcoach.screens.welcome import WelcomeScreen
 from floorcoach.store import Store
 from floorcoach.widgets.confirm import ConfirmDialog
 
-from .pilot import press_all, settle, wait_ready
+from .pilot import press_all, settle, wait_for_screen, wait_ready
 
 SIZE = (120, 40)
 
@@ -164,13 +164,10 @@ async def test_a_broken_catalogue_stops_the_app_with_the_file_and_field(db_path,
     broken.write_text('[catalogue]\nid = "x"\ntitle = "X"\nversion = "1"\n', encoding="utf-8")
     app = FloorcoachApp(db_path=db_path, catalogue_paths=[broken])
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(50):
-            if isinstance(app.screen, ProblemScreen):
-                break
-            await pilot.pause(0.02)
-        assert isinstance(app.screen, ProblemScreen)
-        text = str(app.screen.query_one("#problem-text").content)
+        screen = await wait_for_screen(app, pilot, ProblemScreen)
+        text = str(screen.query_one("#problem-text").content)
         assert "broken.toml" in text and "touch_point" in text
+        assert "catalogue check" in str(screen.query_one("#problem-hint").content)
     assert not db_path.exists()  # nothing was created on half a catalogue
 
 
