@@ -80,18 +80,20 @@ NOTES = """\
   next, stories and process issues use an index, never a full scan of `observation`.
   The covering index `observation(employee_id, local_date, iso_week, behaviour_id,
   outcome, cause)` answers trends and team weeks from the index alone.
+- **The garbage collector is kept out of the way (`floorcoach/memory.py`).** Most of the
+  input stalls once measured here were not our code nor Textual's rendering but Python's
+  full collections: every few screens closed, one scanned the 150,000 objects that
+  Textual, the screens and the catalogue keep alive, and held the loop for 60–100 ms.
+  Once start-up is done the app collects once and freezes the survivors (`gc.freeze`),
+  so later scans skip them, and it raises the young-generation threshold from 700 to
+  10,000 so collections come less often. The longest stall fell from 104–138 ms to
+  about 40–60 ms at the large size. The minimal app in the baseline column runs with
+  Python's defaults (the app puts them back when it closes), which is why its stalls are
+  longer than ours for the same table. Filling tables a batch per frame was tried as
+  well and measured worse (more stalls and 2x the time to a full table).
 
 ## Where the targets are not met yet, and why
 
-- **Input stalls (≤ 100 ms).** The minimal Textual app itself stalls 60–225 ms here when it
-  pushes a screen holding a 100–200-row DataTable (the first full render of a 120×40 table
-  and the measuring of every cell both run on the event loop; see its column above), so a
-  screen that shows a whole page at once cannot meet this target on this machine; our
-  stalls are at or below the minimal app's for the same rows. Typing to search and paging
-  older observations stay well under it. Filling tables a batch per frame was tried and
-  measured worse (more stalls and 2x the time to a full table), so pages were made
-  smaller instead. The figures vary by ±50 ms between runs on this 2-core machine (run
-  `--cases ui` alone and they are mostly under 100 ms).
 - **Saving (≤ 2x).** `log_observation` spends about 0.25 ms of Python per save (the
   reference checks, the history JSON, the follow-up check; the saved record is built from
   the values written, not read back) on top of the one `fsync` the baseline also pays

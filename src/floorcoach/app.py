@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.worker import Worker, get_current_worker
 
 from floorcoach.commands import FloorcoachCommands
+from floorcoach.memory import QuietCollector
 from floorcoach.screens.home import HomeScreen
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ class FloorcoachApp(App[int]):
         self.supervisor = "supervisor"
         self.ready = False
         self.last_employee: Employee | None = None
+        self.collector = QuietCollector()
+        self.collector.start()
 
     def on_mount(self) -> None:
         self.push_screen(HomeScreen())
@@ -90,11 +93,19 @@ class FloorcoachApp(App[int]):
         self.ready = True
         self.refresh_screens()
         self._reliability_notices()
-        self.run_worker(_import_screens, thread=True, group="warm-up", exit_on_error=False)
+        self.run_worker(self._warm_up, thread=True, group="warm-up", exit_on_error=False)
         if empty:
             from floorcoach.screens.welcome import WelcomeScreen
 
             self.push_screen(WelcomeScreen())
+
+    def _warm_up(self) -> None:
+        """After the first screen: import the other screens, then settle the collector."""
+        _import_screens()
+        self.collector.settle()
+
+    def on_unmount(self) -> None:
+        self.collector.stop()
 
     def _reliability_notices(self) -> None:
         """Warn about a network file system; remind of unsaved drafts kept from last time."""
