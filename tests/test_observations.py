@@ -96,6 +96,19 @@ def test_an_observation_in_the_future_or_for_an_unknown_behaviour_is_refused(sto
         log_observation(store, observe(team[0], behaviour_id="no.such"), supervisor=SUPERVISOR)
 
 
+def test_an_edit_cannot_move_an_observation_into_the_future(store, team):
+    saved = log_observation(store, observe(team[0], note="today"), supervisor=SUPERVISOR)
+    with pytest.raises(StoreError, match="future"):
+        edit_observation(
+            store,
+            saved.id,
+            observe(team[0], observed_at=datetime(2099, 1, 1, tzinfo=UTC)),
+            by=SUPERVISOR,
+            expected_version=saved.version,
+        )
+    assert get_observation(store, saved.id) == saved
+
+
 def test_timeline_pages_newest_first(store, team):
     for hour in range(5):
         at = datetime(2026, 11, 2, 8 + hour, tzinfo=UTC)

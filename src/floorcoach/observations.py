@@ -48,8 +48,12 @@ def _snapshot(observation: Observation) -> dict:
     return data
 
 
-def _when(data: ObservationInput) -> datetime:
-    return data.observed_at or clock.now()
+def _when(data: ObservationInput, now: datetime) -> datetime:
+    """When it was observed (default now); an observation in the future is refused."""
+    observed_at = data.observed_at or now
+    if observed_at > now + _FUTURE_SLACK:
+        raise StoreError("an observation cannot be in the future")
+    return observed_at
 
 
 def _check_references(store: Store, data: ObservationInput) -> tuple[Behaviour, Employee]:
@@ -67,10 +71,9 @@ def _check_references(store: Store, data: ObservationInput) -> tuple[Behaviour, 
 
 def log_observation(store: Store, data: ObservationInput, *, supervisor: str) -> Observation:
     """Save one observation. When this returns, the record is on disk."""
-    observed_at = _when(data)
-    if observed_at > clock.now() + _FUTURE_SLACK:
-        raise StoreError("an observation cannot be in the future")
     now = clock.now()
+    observed_at = _when(data, now)
+    stamp = clock.utc_text(now)
     local_day = clock.local_date(observed_at)
     with store.write() as conn:
         behaviour, employee = _check_references(store, data)
@@ -113,8 +116,8 @@ def log_observation(store: Store, data: ObservationInput, *, supervisor: str) ->
                 int(data.story),
                 supervisor,
                 saved.catalogue_version,
-                clock.utc_text(now),
-                clock.utc_text(now),
+                stamp,
+                stamp,
             ),
         )
         store.record_history(
@@ -149,7 +152,8 @@ def edit_observation(
     expected_version: int,
 ) -> Observation:
     """Correct an observation; refuses when someone else changed it since it was read."""
-    observed_at = _when(data)
+    now = clock.now()
+    observed_at = _when(data, now)
     with store.write() as conn:
         before = get_observation(store, observation_id)
         if before.version != expected_version:
@@ -175,7 +179,7 @@ def edit_observation(
                 data.note,
                 int(data.story),
                 catalogue_version,
-                clock.utc_text(clock.now()),
+                clock.utc_text(now),
                 observation_id,
             ),
         )
