@@ -136,6 +136,8 @@ def test_a_session_needs_a_behaviour_what_was_said_and_an_action(team):
 def test_coaching_in_the_future_or_on_an_unknown_behaviour_is_refused(store, team):
     with pytest.raises(StoreError, match="future"):
         coach(store, team[0], at(26, 10))
+    with pytest.raises(StoreError, match="dated 1999-12-31: check the year"):
+        coach(store, team[0], datetime(1999, 12, 31, 23, tzinfo=UTC))
     with pytest.raises(StoreError, match="unknown behaviour"):
         coach(store, team[0], at(20), behaviours=("greeting.no-such-thing",))
 

@@ -94,6 +94,13 @@ def test_an_observation_in_the_future_or_for_an_unknown_behaviour_is_refused(sto
         )
     with pytest.raises(StoreError, match="unknown behaviour"):
         log_observation(store, observe(team[0], behaviour_id="no.such"), supervisor=SUPERVISOR)
+    with pytest.raises(StoreError, match="dated 1926-11-25: check the year"):
+        log_observation(
+            store,
+            observe(team[0], observed_at=datetime(1926, 11, 25, 10, tzinfo=UTC)),
+            supervisor=SUPERVISOR,
+        )
+    assert employee_timeline(store, team[0].id) == []
 
 
 def test_an_edit_cannot_move_an_observation_into_the_future(store, team):

@@ -11,6 +11,8 @@ import os
 from datetime import UTC, date, datetime, timedelta
 
 NOW_ENV_VAR = "FLOORCOACH_NOW"
+EARLIEST_RECORD = datetime(2000, 1, 1, tzinfo=UTC)  # anything older is a mistyped year
+FUTURE_SLACK = timedelta(minutes=5)  # clocks on two machines never agree exactly
 
 
 def now() -> datetime:
@@ -63,3 +65,12 @@ def monday_of(day: date) -> date:
 def utc_text(instant: datetime) -> str:
     """Stored form of an instant: UTC, ISO 8601 with offset, sortable as text."""
     return instant.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def implausible(instant: datetime, now: datetime) -> str | None:
+    """Why a record cannot have happened at this instant (to follow "… cannot be"), or None."""
+    if instant > now + FUTURE_SLACK:
+        return "in the future"
+    if instant < EARLIEST_RECORD:
+        return f"dated {instant.date().isoformat()}: check the year (the earliest is 2000-01-01)"
+    return None

@@ -34,7 +34,6 @@ from floorcoach.store import ConflictError, RecordNotFound, Store, StoreError, n
 STICK_WINDOW = timedelta(weeks=4)
 DEFAULT_FOLLOW_UP = timedelta(weeks=1)
 FOLLOW_UP_PICKS = (("3 days", 3), ("1 week", 7), ("2 weeks", 14), ("4 weeks", 28))
-_FUTURE_SLACK = timedelta(minutes=5)
 MAX_BEHAVIOURS = 10
 
 
@@ -275,8 +274,9 @@ def _check_input(store: Store, data: CoachingInput, held_at: datetime) -> None:
     from floorcoach.behaviours import get_behaviour
     from floorcoach.employees import get_employee
 
-    if held_at > clock.now() + _FUTURE_SLACK:
-        raise StoreError("a coaching session cannot be in the future")
+    problem = clock.implausible(held_at, clock.now())
+    if problem:
+        raise StoreError(f"a coaching session cannot be {problem}")
     employee = get_employee(store, data.employee_id)
     if not employee.active:
         raise StoreError(f"{employee.name} is inactive; reactivate them to log coaching")

@@ -7,7 +7,7 @@ rewrites the past silently: every create, edit and delete appends to `record_his
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from floorcoach import clock
 from floorcoach.behaviours import get_behaviour
@@ -23,7 +23,6 @@ JOIN employee e ON e.id = o.employee_id
 JOIN behaviour b ON b.id = o.behaviour_id
 """
 
-_FUTURE_SLACK = timedelta(minutes=5)  # clocks on two machines never agree exactly
 
 
 def _to_observation(row: dict) -> Observation:
@@ -49,10 +48,11 @@ def _snapshot(observation: Observation) -> dict:
 
 
 def _when(data: ObservationInput, now: datetime) -> datetime:
-    """When it was observed (default now); an observation in the future is refused."""
+    """When it was observed (default now); refused in the future or with a mistyped year."""
     observed_at = data.observed_at or now
-    if observed_at > now + _FUTURE_SLACK:
-        raise StoreError("an observation cannot be in the future")
+    problem = clock.implausible(observed_at, now)
+    if problem:
+        raise StoreError(f"an observation cannot be {problem}")
     return observed_at
 
 
