@@ -24,7 +24,6 @@ JOIN behaviour b ON b.id = o.behaviour_id
 """
 
 
-
 def _to_observation(row: dict) -> Observation:
     return Observation(**{**row, "story": bool(row["story"])})
 
