@@ -23,3 +23,24 @@ async def test_logging_met_takes_eight_keys_from_home(db_path, team):
     assert observations[0].outcome.value == "met"
     assert observations[0].behaviour_id == "greeting.eye-contact"
     assert observations[0].supervisor == "Test Supervisor"
+
+
+async def test_a_mistyped_year_is_refused_in_the_form_and_nothing_is_saved(db_path, team):
+    from textual.widgets import Input
+
+    from floorcoach.screens.observation_form import ObservationForm
+
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        await press_all(app, pilot, "o", "a", "m", "i", "enter", "1", "m")
+        form = app.screen
+        assert isinstance(form, ObservationForm)
+        form.query_one("#when", Input).focus()
+        await pilot.press(*"1926-11-25 10:00".replace(" ", "T"))
+        await press_all(app, pilot, "ctrl+s")
+        assert app.screen is form  # still open, with what was typed
+        status = str(form.query_one("#status").render())
+        assert "Not saved" in status and "check the year" in status
+    with Store.open(db_path) as store:
+        assert employee_timeline(store, team[0].id) == []
