@@ -17,7 +17,7 @@ from floorcoach.models import ObservationInput
 from floorcoach.observations import employee_timeline, log_observation
 from floorcoach.screens.coaching_form import CoachingForm
 from floorcoach.screens.coaching_record import CoachingRecordScreen
-from floorcoach.screens.employee_page import EmployeePage
+from floorcoach.screens.employee_page import TIMELINE_COLUMNS, EmployeePage
 from floorcoach.screens.followups import FollowUpsScreen
 from floorcoach.screens.observation_form import ObservationForm
 from floorcoach.store import Store
@@ -77,7 +77,7 @@ async def test_coaching_from_an_observation_is_checked_by_the_next_one(db_path, 
         assert any("Follow-up from coaching on 25 Nov: held" in m for m in messages)
 
         table = app.screen.query_one("#timeline", DataTable)
-        assert "held" in str(table.get_row(session.id)[3])
+        assert "held" in str(table.get_row(session.id)[TIMELINE_COLUMNS.index("Outcome")])
         await press_all(app, pilot, "down", "enter")  # the coaching row → its record
         record = app.screen
         assert isinstance(record, CoachingRecordScreen)

@@ -180,6 +180,9 @@ async def test_first_run_offers_demo_data(db_path):
         assert isinstance(app.screen, HomeScreen)
     with Store.open(db_path) as store:
         assert len(list_employees(store)) == 24
+        by = dict(store.conn.execute("SELECT supervisor, count(*) FROM observation GROUP BY 1"))
+    assert set(by) == {"Test Supervisor", "Alex Morgan", "Jo Bennett"}
+    assert by["Test Supervisor"] > sum(by.values()) / 5  # about a third are "yours"
 
 
 async def test_the_command_palette_opens_an_employee_by_name(db_path, team):

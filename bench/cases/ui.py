@@ -122,7 +122,7 @@ def _expected(plain: sqlite3.Connection, ctx: Context) -> dict[str, list[tuple]]
         (pattern, pattern, PAGE),
     ).fetchall()
     timeline = plain.execute(
-        "SELECT o.id, o.observed_at, b.touch_point, b.title, o.outcome, o.note, o.supervisor "
+        "SELECT o.id, o.observed_at, b.title, o.outcome, o.note, b.touch_point, o.supervisor "
         "FROM observation o JOIN behaviour b ON b.id = o.behaviour_id "
         "WHERE o.employee_id = ? ORDER BY o.observed_at DESC LIMIT 100",
         (ctx.dataset.sample_employee_id,),
@@ -353,7 +353,7 @@ async def _baseline(ctx: Context, expected: dict[str, list[tuple]]) -> dict:
     shapes = {
         "list": (("Name", "Ref", "Team", "Status"), expected["list"]),
         "page": (
-            ("When", "Touch point", "Behaviour", "Outcome", "Note", "By"),
+            ("When", "Behaviour", "Outcome", "Note", "Touch point", "By"),
             [(r[0], r[1][:16].replace("T", " "), *r[2:]) for r in expected["page"]],
         ),
     }

@@ -194,7 +194,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     with _open(args) as store:
         result = generate_demo(
-            store, employees=args.employees, weeks=args.weeks, seed=args.seed, force=args.force
+            store,
+            employees=args.employees,
+            weeks=args.weeks,
+            seed=args.seed,
+            force=args.force,
+            you=_supervisor(),
         )
     print(
         f"{store.path}: added {result.employees} demo employees, "

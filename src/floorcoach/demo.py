@@ -120,9 +120,19 @@ def has_real_records(store: Store) -> bool:
 
 
 def generate_demo(
-    store: Store, *, employees: int = 24, weeks: int = 12, seed: int = 7, force: bool = False
+    store: Store,
+    *,
+    employees: int = 24,
+    weeks: int = 12,
+    seed: int = 7,
+    force: bool = False,
+    you: str | None = None,
 ) -> DemoResult:
-    """Fill the database with demo data; refuses a database with records unless `force`."""
+    """Fill the database with demo data; refuses a database with records unless `force`.
+
+    With `you`, a third of the records are in that supervisor's name, so the figures a
+    supervisor sees as "yours" (the home screen) have something to show in a demo.
+    """
     if employees < 1 or weeks < 1:
         raise StoreError("--employees and --weeks must be at least 1")
     if has_real_records(store) and not force:
@@ -131,6 +141,7 @@ def generate_demo(
             "Use --force to add demo data anyway, or --db with a new file."
         )
     rng = random.Random(seed)
+    supervisors = (you, *SUPERVISORS[1:]) if you else SUPERVISORS
     behaviours = [b for b in list_behaviours(store)]
     if not behaviours:
         raise StoreError("the catalogue is empty; nothing to observe")
@@ -196,7 +207,7 @@ def generate_demo(
                         cause,
                         note,
                         int(outcome == "exceeded" and rng.random() < 0.5),
-                        rng.choice(SUPERVISORS),
+                        rng.choice(supervisors),
                         behaviour.catalogue_version,
                         now_text,
                         now_text,

@@ -18,6 +18,8 @@ from floorcoach.widgets.table_fill import fill_table
 from floorcoach.widgets.trend_grid import TrendGrid
 
 TIMELINE_PAGE = 100
+TIMELINE_COLUMNS = ("When", "Behaviour", "Outcome", "Note", "Touch point", "By")
+BEHAVIOUR_WIDTH = 40
 
 
 class EmployeePage(Screen):
@@ -53,7 +55,8 @@ class EmployeePage(Screen):
     def on_mount(self) -> None:
         self.sub_title = safe_text(self.employee.name)
         table = self.query_one("#timeline", DataTable)
-        table.add_columns("When", "Touch point", "Behaviour", "Outcome", "Note", "By")
+        # What was seen and what was noted first: at 120 columns the note must stay visible.
+        table.add_columns(*TIMELINE_COLUMNS)
         self._show_header()
         self.refresh_data()
         table.focus()
@@ -119,10 +122,10 @@ class EmployeePage(Screen):
                 continue
             cells = (
                 f"{clock.to_local(obs.observed_at):%Y-%m-%d %H:%M}",
-                Text(safe_text(obs.touch_point, limit=24)),
-                Text(safe_text(obs.behaviour_title, limit=48)),
+                Text(safe_text(obs.behaviour_title, limit=BEHAVIOUR_WIDTH)),
                 _outcome_text(obs.outcome.value, obs.cause.value if obs.cause else None),
                 Text(("★ " if obs.story else "") + safe_text(obs.note, limit=60)),
+                Text(safe_text(obs.touch_point, limit=24)),
                 Text(safe_text(obs.supervisor, limit=20)),
             )
             rows.append((cells, obs.id))
@@ -261,11 +264,15 @@ def _coaching_cells(entry) -> tuple:
     statuses = {f.status.value.replace("_", " ") for f in session.follow_ups}
     follow_up = "follow-up " + "/".join(sorted(statuses)) if statuses else ""
     stick = entry.stick.short() if entry.stick is not None else ""
+    behaviours = Text.assemble(
+        ("Coaching: ", "bold magenta"),
+        safe_text(", ".join(session.behaviour_titles), limit=BEHAVIOUR_WIDTH - 10),
+    )
     return (
         f"{clock.to_local(session.held_at):%Y-%m-%d %H:%M}",
-        Text(f"Coaching · {session.kind.value}", style="bold magenta"),
-        Text(safe_text(", ".join(session.behaviour_titles), limit=48)),
+        behaviours,
         Text(follow_up, style="yellow" if "open" in statuses else ""),
         Text(safe_text(stick, limit=60)),
+        Text(f"Coaching · {session.kind.value}", style="magenta"),
         Text(safe_text(session.supervisor, limit=20)),
     )

@@ -164,7 +164,7 @@ class HomeScreen(Screen):
                 (
                     f"{clock.to_local(obs.observed_at):%H:%M}",
                     Text(safe_text(obs.employee_name)),
-                    Text(safe_text(obs.behaviour_title, limit=50)),
+                    Text(safe_text(obs.behaviour_title, limit=36)),
                     _outcome_text(obs.outcome.value, obs.cause.value if obs.cause else None),
                     Text(safe_text(obs.note, limit=60)),
                 ),

@@ -12,7 +12,8 @@ WELCOME = (
     "Welcome to floorcoach.\n\n"
     "Your database is empty. Start with your own team (press e, then a to add people, "
     "or i to import a roster CSV), or look around first with demo data: six teams, "
-    "24 people and twelve weeks of observations and coaching.\n\n"
+    "24 people and twelve weeks of observations and coaching, a third of it in your "
+    "name so your own figures show too.\n\n"
     "  d      load demo data\n"
     "  Enter  start empty"
 )
@@ -38,7 +39,8 @@ class WelcomeScreen(ModalScreen[None]):
             self.dismiss(None)
             self.app.refresh_screens()
 
-        self.app.run_db(lambda store: generate_demo(store), done=done)
+        you = self.app.supervisor
+        self.app.run_db(lambda store: generate_demo(store, you=you), done=done)
 
     def action_close(self) -> None:
         self.dismiss(None)
