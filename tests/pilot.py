@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 
+from textual.app import ScreenStackError
+from textual.widgets import DataTable
+
 from floorcoach.app import FloorcoachApp
 
 
@@ -15,10 +18,25 @@ async def settle(app: FloorcoachApp, pilot, timeout: float = 15.0) -> None:
     """
     deadline = time.monotonic() + timeout
     for _ in range(3):
-        while any(not worker.is_finished for worker in app.workers):
+        while _busy(app):
             assert time.monotonic() < deadline, "database work did not finish in time"
             await pilot.pause(0.01)
         await pilot.pause()
+
+
+def _busy(app: FloorcoachApp) -> bool:
+    """Workers still running, or a table that has not yet measured the rows just added.
+
+    DataTable sizes its columns for new rows on its next idle (a private flag says it is
+    due); on a loaded machine a snapshot taken before that shows every column cut short.
+    """
+    if any(not worker.is_finished for worker in app.workers):
+        return True
+    try:
+        screen = app.screen
+    except ScreenStackError:  # the app is closing
+        return False
+    return any(table._require_update_dimensions for table in screen.query(DataTable))
 
 
 async def wait_ready(app: FloorcoachApp, pilot) -> None:

@@ -133,9 +133,15 @@ class FloorcoachApp(App[int]):
                 markup=False,
             )
 
-    def refresh_screens(self) -> None:
-        """Ask every open screen that shows data to load it again (after a change)."""
+    def refresh_screens(self, *, except_about: str | None = None) -> None:
+        """Ask every open screen that shows data to load it again (after a change).
+
+        Screens about the employee `except_about` are left alone: that person was erased.
+        """
         for screen in self.screen_stack:
+            about = getattr(screen, "employee", None)
+            if except_about is not None and getattr(about, "id", None) == except_about:
+                continue
             refresh = getattr(screen, "refresh_data", None)
             if refresh is not None:
                 refresh()

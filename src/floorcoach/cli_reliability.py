@@ -46,14 +46,10 @@ def _matches_exactly(employee, text: str) -> bool:
     }
 
 
-def _describe(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} from {table}" for table, n in sorted(counts.items())) or "no rows"
-
-
 def cmd_employee_forget(args: argparse.Namespace) -> int:
     from floorcoach.display import safe_text
     from floorcoach.employees import find_employee, get_employee
-    from floorcoach.erasure import erase_employee, plan_erasure
+    from floorcoach.erasure import describe_counts, erase_employee, plan_erasure
     from floorcoach.store import RecordNotFound
 
     with _open(args) as store:
@@ -67,7 +63,7 @@ def cmd_employee_forget(args: argparse.Namespace) -> int:
             f"team {safe_text(employee.team or '-')})"
         )
         print(f"This permanently erases {who} and every record about them:")
-        print(f"  {_describe(counts)}")
+        print(f"  {describe_counts(counts)}")
         print("It cannot be undone. The erasure log keeps only that it happened.")
         if args.yes:
             if not _matches_exactly(employee, args.ref):
@@ -88,7 +84,7 @@ def cmd_employee_forget(args: argparse.Namespace) -> int:
             if not _matches_exactly(employee, typed):
                 raise CliError("that did not match; nothing was erased")
         result = erase_employee(store, employee.id, by=_supervisor())
-    print(f"erased {who}: {result.total} rows ({_describe(result.counts)})")
+    print(f"erased {who}: {result.total} rows ({describe_counts(result.counts)})")
     if result.drafts_removed:
         print(f"also removed {result.drafts_removed} unsaved draft(s) about them")
     if not result.wal_cleared:

@@ -154,6 +154,34 @@ def _erase_rows(store: Store, employee_id: str) -> dict[str, int]:
     return {t: before[t] - after[t] for t in tables if before[t] != after[t]}
 
 
+# What each table's rows are, in the words of the person who asked for the erasure.
+_RECORD_NAMES = {
+    "employee": ("employee record", "employee records"),
+    "observation": ("observation", "observations"),
+    "coaching_session": ("coaching session", "coaching sessions"),
+    "coaching_followup": ("follow-up", "follow-ups"),
+    "coaching_observation": ("coaching-to-observation link", "coaching-to-observation links"),
+    "record_history": ("history entry", "history entries"),
+}
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    """What an erasure removes, in one line: "1 employee record, 3 observations, …"."""
+    order = list(_RECORD_NAMES)
+    parts = []
+    for table, n in sorted(counts.items(), key=lambda item: _rank(order, item[0])):
+        if table in _RECORD_NAMES:
+            one, many = _RECORD_NAMES[table]
+            parts.append(f"{n} {one if n == 1 else many}")
+        else:  # a table added later: still counted, by its name
+            parts.append(f"{n} from {table}")
+    return ", ".join(parts) or "no rows"
+
+
+def _rank(order: list[str], table: str) -> tuple[int, str]:
+    return (order.index(table) if table in order else len(order), table)
+
+
 def plan_erasure(store: Store, employee_id: str) -> dict[str, int]:
     """How many rows of each table erasing this person would remove; nothing is changed.
 

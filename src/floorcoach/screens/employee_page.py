@@ -33,6 +33,7 @@ class EmployeePage(Screen):
         Binding("k", "coach", "Coach", id="coach-employee"),
         Binding("t", "toggle_trend", "Trend / timeline", id="toggle-trend"),
         Binding("w", "widen_trend", "12 / 52 weeks", id="widen-trend"),
+        Binding("ctrl+x", "erase", "Erase (data request)", id="erase-employee", show=False),
     ]
 
     def __init__(self, employee: Employee) -> None:
@@ -40,6 +41,7 @@ class EmployeePage(Screen):
         self.employee = employee
         self._observations: list[Observation] = []
         self._entries: list = []  # coaching_progress.TimelineEntry rows, in table order
+        self.erased = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -62,7 +64,8 @@ class EmployeePage(Screen):
         table.focus()
 
     def on_screen_resume(self) -> None:
-        self.refresh_data()
+        if not self.erased:  # nothing left to load once the person is erased (ctrl+x)
+            self.refresh_data()
 
     def _show_header(self) -> None:
         e = self.employee
@@ -229,6 +232,22 @@ class EmployeePage(Screen):
                 self.refresh_data(),
             ),
         )
+
+    def action_erase(self) -> None:
+        """Erase this person on a data-protection request; the page closes once they are gone."""
+        from floorcoach.widgets.erase_dialog import EraseDialog
+
+        employee_id = self.employee.id
+
+        def after(result) -> None:
+            if result is None:
+                return
+            self.erased = True
+            if self.app.screen is self:
+                self.dismiss()
+            self.app.refresh_screens(except_about=employee_id)
+
+        self.app.push_screen(EraseDialog(self.employee), after)
 
     # --- trend (weeks × behaviours) ---------------------------------------------------
 

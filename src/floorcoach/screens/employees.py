@@ -22,11 +22,13 @@ class EmployeesScreen(Screen):
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("a", "add", "Add", id="add-employee"),
         Binding("e", "edit", "Edit", id="edit-employee"),
-        Binding("d", "toggle_active", "Deactivate / reactivate", id="toggle-active"),
+        # Short labels: every key of this screen must fit a 120-column footer.
+        Binding("d", "toggle_active", "(De)activate", id="toggle-active"),
         Binding("i", "app.import_roster", "Import CSV", id="import-roster"),
-        Binding("o", "log", "Log observation", id="log-for-employee"),
+        Binding("o", "log", "Log", id="log-for-employee"),
         Binding("slash", "search", "Search", id="search"),
-        Binding("ctrl+r", "toggle_inactive", "Show inactive", id="show-inactive"),
+        Binding("ctrl+r", "toggle_inactive", "Inactive", id="show-inactive"),
+        Binding("ctrl+x", "erase", "Erase", id="erase-employee"),
     ]
 
     def __init__(self) -> None:
@@ -171,3 +173,17 @@ class EmployeesScreen(Screen):
             self.refresh_data()
 
         self.app.run_db(lambda store: set_active(store, employee.id, active, by=by), done=done)
+
+    def action_erase(self) -> None:
+        """Erase the selected person on a data-protection request (asks to type their ref)."""
+        from floorcoach.widgets.erase_dialog import EraseDialog
+
+        employee = self._selected()
+        if employee is None:
+            return
+
+        def after(result) -> None:
+            if result is not None:
+                self.app.refresh_screens(except_about=employee.id)
+
+        self.app.push_screen(EraseDialog(employee), after)
