@@ -48,3 +48,21 @@ def test_screens_never_write_sql():
     for path in ui_files:
         match = sql.search(path.read_text(encoding="utf-8"))
         assert match is None, f"{path.name} contains SQL: {match.group(0)!r}"
+
+
+def test_opening_an_up_to_date_database_does_not_import_sqlite_utils(store):
+    """sqlite-utils costs about 50 ms to import: only a migration may pay that."""
+    from floorcoach.migrations import latest_version, load_migrations
+
+    assert latest_version() == max(load_migrations())  # names and modules agree
+    script = (
+        "import sys\n"
+        "from floorcoach.store import Store\n"
+        f"with Store.open({str(store.path)!r}, create=False) as store:\n"
+        "    store.query('SELECT count(*) FROM employee')\n"
+        "print('sqlite_utils' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"

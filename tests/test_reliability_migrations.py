@@ -277,6 +277,7 @@ def test_a_failing_migration_leaves_the_file_at_its_old_version_with_all_rows(
         raise RuntimeError("the disk caught fire")
 
     monkeypatch.setattr(store_module, "_migrations", lambda: {**real, CURRENT + 1: broken})
+    monkeypatch.setattr(store_module, "schema_version_known", lambda: CURRENT + 1)
     with pytest.raises(StoreError) as refused:
         Store.open(path)
     message = str(refused.value)

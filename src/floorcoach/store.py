@@ -69,7 +69,9 @@ def _migrations() -> dict[int, Callable[[sqlite_utils.Database], None]]:
 
 def schema_version_known() -> int:
     """The newest schema this code can write (the highest migration number)."""
-    return max(_migrations())
+    from floorcoach.migrations import latest_version
+
+    return latest_version()
 
 
 # --- opening ------------------------------------------------------------------------------

@@ -12,10 +12,23 @@ import re
 import sqlite3
 from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # sqlite-utils costs ~50 ms to import: only a migration needs it
+    import sqlite_utils
 
 _MODULE_NAME = re.compile(r"^v(\d{4})_\w+$")
+
+
+@cache
+def latest_version() -> int:
+    """The newest schema this code can write, from the step modules' names (none imported)."""
+    numbers = [
+        int(match.group(1))
+        for info in pkgutil.iter_modules(__path__)
+        if (match := _MODULE_NAME.match(info.name))
+    ]
+    return max(numbers)
 
 
 @cache

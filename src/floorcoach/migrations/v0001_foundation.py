@@ -6,9 +6,12 @@ new `vNNNN_*.py` module instead.
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from floorcoach.migrations import run_script
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 VERSION = 1
 

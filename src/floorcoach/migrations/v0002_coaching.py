@@ -8,9 +8,12 @@ checks it. Never edit this module once shipped; add a new `vNNNN_*.py` instead.
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from floorcoach.migrations import run_script
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 VERSION = 2
 

@@ -9,9 +9,12 @@ table; the two partial indexes keep the stories list and the process-issues view
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from floorcoach.migrations import run_script
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 VERSION = 3
 
