@@ -422,6 +422,25 @@ def test_slipping_behaviours_come_first_in_the_behaviour_view(store, people):
     assert view.rows[0].weeks["2026-W48"].missed == 1
 
 
+def test_a_slip_seen_in_a_few_observations_comes_after_a_well_founded_one(store, people):
+    old = datetime(2026, 10, 5, 10, tzinfo=UTC)
+    recent = datetime(2026, 11, 24, 10, tzinfo=UTC)
+    history = []
+    for n in range(6):  # 6 met before, then 4 met and 2 missed: -33 points, well founded
+        history.append((0, "needs.listens", old + timedelta(hours=n), ("met", None)))
+        outcome = ("missed", "skill") if n < 2 else ("met", None)
+        history.append((0, "needs.listens", recent - timedelta(hours=n), outcome))
+    history += [  # one met before, one missed since: -100 points on one observation each
+        (0, "checkout.farewell", old, ("met", None)),
+        (0, "checkout.farewell", recent, ("missed", "will")),
+    ]
+    _store_history(store, people, history)
+    view = trends.behaviour_view(store, team="A", weeks=12, today=date(2026, 11, 25))
+    assert [r.behaviour_id for r in view.rows] == ["needs.listens", "checkout.farewell"]
+    assert not view.rows[0].change_provisional and view.rows[1].change_provisional
+    assert view.rows[1].change < view.rows[0].change < 0
+
+
 def test_process_issues_list_system_misses_by_behaviour_and_week_with_their_notes(store, team):
     def miss(employee, note, when, cause="system"):
         log_observation(

@@ -269,6 +269,11 @@ class TeamWeekRow:
         return rate_change(self.counts, self.previous)
 
     @property
+    def change_provisional(self) -> bool:
+        """The change rests on a provisional rate on one side or both."""
+        return self.counts.provisional or self.previous.provisional
+
+    @property
     def days_since_observed(self) -> int | None:
         if self.last_observed is None:
             return None
@@ -427,6 +432,11 @@ class BehaviourTrend:
     def change(self) -> float | None:
         return rate_change(self.recent, self.earlier)
 
+    @property
+    def change_provisional(self) -> bool:
+        """The change rests on a provisional rate on one side or both."""
+        return self.recent.provisional or self.earlier.provisional
+
 
 @dataclass(frozen=True)
 class BehaviourView:
@@ -445,8 +455,9 @@ def behaviour_view(
 ) -> BehaviourView:
     """Team-wide met-rate per behaviour over weeks, slipping behaviours first.
 
-    Slipping means the last four weeks' met-rate is below the weeks before; behaviours
-    without both rates come after those that have them.
+    Slipping means the last four weeks' met-rate is below the weeks before. Changes that
+    rest on a provisional rate come after the well-founded ones, and behaviours without
+    both rates come last.
     """
     _check_weeks(weeks)
     week_list = weeks_ending(today or clock.today(), weeks)
@@ -486,6 +497,7 @@ def behaviour_view(
     result.sort(
         key=lambda r: (
             r.change is None,
+            r.change_provisional,  # a slip seen in 3 observations is an anecdote: after
             r.change if r.change is not None else 0.0,
             info.get(r.behaviour_id, ("", "", 1 << 30))[2],
         )

@@ -109,7 +109,11 @@ class BehaviourViewScreen(TeamPeriodScreen, Screen):
                     previous = counts.met_rate
             table.add_row(
                 Text(("★ " if row.behaviour_id in focus else "") + safe_text(row.title, limit=40)),
-                change_text(row.change, palette=palette),
+                change_text(
+                    row.change,
+                    provisional=row.change_provisional,
+                    palette=palette,
+                ),
                 rate_text(row.recent, palette=palette),
                 rate_text(row.earlier, palette=palette),
                 *cells,

@@ -46,8 +46,9 @@ class ReviewColumn:
     """
 
     key: str
-    label: str
+    label: str  # the column header, short so the table fits 120 columns
     load: Callable[[Store, Sequence[str], str], Mapping[str, tuple[Any, Text | str]]]
+    sort_label: str  # in words, for "by … ↓" above the table
 
 
 def _follow_up_cells(store: Store, employee_ids: Sequence[str], week: str):
@@ -77,8 +78,8 @@ def _recognition_cells(store: Store, employee_ids: Sequence[str], week: str):
 
 
 EXTRA_COLUMNS: list[ReviewColumn] = [
-    ReviewColumn("follow_ups", "follow-ups", _follow_up_cells),
-    ReviewColumn("recognition", "recog. : corr.", _recognition_cells),
+    ReviewColumn("follow_ups", "Follow-ups", _follow_up_cells, "follow-ups"),
+    ReviewColumn("recognition", "Rec. : corr.", _recognition_cells, "recognition vs correction"),
 ]
 
 # (key, label, sort key over a row, descending first?)
@@ -86,7 +87,13 @@ _SORTS: list[tuple[str, str, Callable[[TeamWeekRow], Any], bool]] = [
     ("name", "name", lambda r: r.name.casefold(), False),
     ("observations", "observations", lambda r: r.observations, False),
     ("met_rate", "met-rate", lambda r: (r.met_rate is None, r.met_rate or 0.0), False),
-    ("change", "change", lambda r: (r.change is None, r.change or 0.0), False),
+    # Biggest well-founded drops first; changes resting on a provisional rate after them.
+    (
+        "change",
+        "change",
+        lambda r: (r.change is None, r.change_provisional, r.change or 0.0),
+        False,
+    ),
     (
         "last_observed",
         "last observed",
@@ -168,12 +175,12 @@ class TeamReviewScreen(Screen):
         team_select.load_teams()
 
     def _add_columns(self, table: DataTable) -> None:
+        # No ref column: a team lead knows people by name, and every column must fit 120 wide.
         table.add_column("Employee", key="name")
-        table.add_column("Ref", key="ref")
         table.add_column("Team", key="team")
         table.add_column("Obs", key="observations")
         table.add_column("Met-rate", key="met_rate")
-        table.add_column("Previous 4 wk", key="previous")
+        table.add_column("Prev. 4 wk", key="previous")
         table.add_column("Change", key="change")
         table.add_column("Last observed", key="last_observed")
         for column in EXTRA_COLUMNS:
@@ -264,12 +271,15 @@ class TeamReviewScreen(Screen):
                 last = Text(f"{row.last_observed:%d %b} ({row.days_since_observed} d)")
             cells = [
                 Text(safe_text(row.name)),
-                Text(safe_text(row.employee_ref or "")),
                 Text(safe_text(row.team, limit=20)),
                 str(row.observations) if row.observations else Text("0", style="dim"),
                 rate_text(row.counts, palette=palette),
                 rate_text(row.previous, palette=palette),
-                change_text(row.change, palette=palette),
+                change_text(
+                    row.change,
+                    provisional=row.change_provisional,
+                    palette=palette,
+                ),
                 last,
             ]
             for column in EXTRA_COLUMNS:
@@ -324,7 +334,7 @@ class TeamReviewScreen(Screen):
         extra = [
             (
                 column.key,
-                column.label,
+                column.sort_label,
                 lambda r, key=column.key: self._extra.get(key, {}).get(r.employee_id, (0,))[0],
                 True,
             )

@@ -101,15 +101,23 @@ def rate_text(counts: Counts, *, palette: Palette | None = None) -> Text:
     return Text(f"{mark}{rate * 100:.0f}% of {counts.counted}", style=style)
 
 
-def change_text(change: float | None, *, palette: Palette | None = None) -> Text:
-    """A change of met-rate in points, with an arrow and colour: `▲ +12 pts`."""
+def change_text(
+    change: float | None, *, provisional: bool = False, palette: Palette | None = None
+) -> Text:
+    """A change of met-rate in points, with an arrow and colour: `▲ +12 pts`.
+
+    A change worked out from a provisional rate is marked like one: `▼ ~-80 pts`, italic.
+    """
     palette = palette or Palette()
     if change is None:
         return Text("–", style=palette.muted)
     move = direction(change, 0.0)
     arrow = {1: "▲ ", -1: "▼ ", 0: "  "}[move]
     style = {1: palette.up, -1: palette.down, 0: Style()}[move]
-    return Text(f"{arrow}{change * 100:+.0f} pts", style=style)
+    mark = "~" if provisional else ""
+    if provisional:
+        style += palette.provisional
+    return Text(f"{arrow}{mark}{change * 100:+.0f} pts", style=style)
 
 
 def sparkline(rates: Sequence[float | None], *, palette: Palette | None = None) -> Text:
