@@ -53,7 +53,8 @@ class StoriesScreen(TeamPeriodScreen, Screen):
     def on_mount(self) -> None:
         self.sub_title = "Stories"
         table = self.query_one("#stories", DataTable)
-        table.add_columns("Date", "Employee", "Team", "Behaviour", "Outcome", "Story")
+        # The story itself right after who: it is what a team lead came here to read.
+        table.add_columns("Date", "Employee", "Story", "Behaviour", "Team", "Outcome")
         self.query_one(TeamSelect).load_teams()
         table.focus()
 
@@ -89,10 +90,10 @@ class StoriesScreen(TeamPeriodScreen, Screen):
                 (
                     f"{story.local_date:%Y-%m-%d}",
                     Text(safe_text(story.employee_name)),
-                    Text(safe_text(story.team)),
+                    Text(safe_text(story.note, limit=50)),
                     Text(safe_text(story.behaviour_title, limit=40)),
+                    Text(safe_text(story.team)),
                     story.outcome,
-                    Text(safe_text(story.note, limit=60)),
                 ),
                 story.observation_id,
             )
