@@ -216,3 +216,51 @@ async def test_the_palette_reaches_the_follow_ups_screen(db_path, team):
         await pilot.pause(0.3)
         await press_all(app, pilot, "enter")
         assert isinstance(app.screen, FollowUpsScreen)
+
+
+async def test_correcting_a_session_changed_elsewhere_asks_and_can_reload_or_save_mine(
+    db_path, team, monkeypatch
+):
+    from floorcoach.coaching import coaching_history, edit_coaching, get_coaching
+    from floorcoach.widgets.choice_dialog import ChoiceDialog
+
+    monkeypatch.setenv("FLOORCOACH_NOW", "2026-11-20T12:00:00+00:00")
+    said = {
+        "employee_id": team[0].id,
+        "kind": "corrective",
+        "behaviour_ids": ["greeting.eye-contact"],
+        "agreed_action": "Greet sooner.",
+    }
+    with Store.open(db_path) as store:
+        session = create_coaching(
+            store, CoachingInput(**said, said="First words."), supervisor=SUPERVISOR
+        )
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        app.push_screen(CoachingRecordScreen(session.id))
+        await settle(app, pilot)
+        await press_all(app, pilot, "e")
+        form = app.screen
+        assert isinstance(form, CoachingForm)
+        with Store.open(db_path) as other:  # another supervisor corrects it meanwhile
+            edit_coaching(
+                other,
+                session.id,
+                CoachingInput(**said, said="Their words."),
+                by="Other Supervisor",
+                expected_version=1,
+            )
+        await press_all(app, pilot, "end", *"!", "ctrl+s")
+        assert isinstance(app.screen, ChoiceDialog)
+        assert "Their words." in str(app.screen.query_one("#choice-body").render())
+        await press_all(app, pilot, "r")  # reload theirs
+        assert app.screen is form and form.query_one("#said").value == "Their words."
+        assert [b.id for b in form.behaviours] == ["greeting.eye-contact"]  # not doubled
+        await press_all(app, pilot, "end", *"?", "ctrl+s")  # now based on theirs: saves
+        assert isinstance(app.screen, CoachingRecordScreen)
+    with Store.open(db_path) as store:
+        after = get_coaching(store, session.id)
+        said_in_history = [h.after["said"] for h in coaching_history(store, session.id)]
+    assert (after.said, after.version) == ("Their words.?", 3)
+    assert said_in_history == ["First words.", "Their words.", "Their words.?"]

@@ -384,7 +384,12 @@ class CoachingForm(RecordForm, Screen):
             return
         self._saving = True
         self._status("Saving…")
-        self.app.run_db(self._save_job(data), done=self._saved, failed=self._save_failed)
+        self.app.run_db(
+            self._save_job(data),
+            done=self._saved,
+            failed=self._save_failed,
+            asks_on_conflict=self.editing is not None,
+        )
 
     def _save_job(self, data):
         from floorcoach.coaching import create_coaching, edit_coaching
@@ -413,8 +418,48 @@ class CoachingForm(RecordForm, Screen):
         self.dismiss(session)
 
     def _save_failed(self, exc: Exception) -> None:
+        from floorcoach.coaching import get_coaching
+        from floorcoach.store import ConflictError
+
         self._saving = False
+        if isinstance(exc, ConflictError) and self.editing is not None:
+            self._status("Not saved: someone else changed this session meanwhile")
+            editing_id = self.editing.id
+            self.app.run_db(
+                lambda store: get_coaching(store, editing_id, include_private=True),
+                done=self._show_conflict,
+            )
+            return
         self._status(f"Not saved: {exc}")
+
+    def _show_conflict(self, current) -> None:
+        """Changed elsewhere while being corrected: show theirs and let the person decide."""
+        from floorcoach.widgets.choice_dialog import conflict_dialog
+
+        now = Text(f"{current.kind.value} · {safe_text(', '.join(current.behaviour_titles))}")
+        if current.said:
+            now.append(f" · {safe_text(current.said, limit=200)}")
+
+        def answered(choice: str | None) -> None:
+            if choice == "reload":
+                self.editing = current
+                self.behaviours = []
+                self._load_for_editing(current)
+                self._initial = self._state()
+                self._discard_draft()
+                self._status("Showing the current version; your changes were dropped")
+            elif choice == "mine":
+                self.editing = current
+                self.action_save()
+            else:
+                self._status(
+                    "Not saved: your changes are still here; ctrl+s asks again, "
+                    "Escape discards them"
+                )
+
+        self.app.push_screen(
+            conflict_dialog("this coaching session", now, current.updated_at), answered
+        )
 
     # --- drafts: what was typed survives the app being closed or killed ------------------
 

@@ -85,11 +85,9 @@ class EmployeeForm(ModalScreen[Employee | None]):
 
     def _conflict(self, current: Employee) -> None:
         """Changed elsewhere while this dialog was open: show theirs and let the person decide."""
-        from floorcoach.widgets.choice_dialog import ChoiceDialog
+        from floorcoach.widgets.choice_dialog import conflict_dialog
 
-        body = Text("Someone else saved a change to this person while you were editing.\n")
-        body.append("Now: ", style="bold")
-        body.append(
+        now = Text(
             f"{safe_text(current.name)} · ref {safe_text(current.employee_ref or '–')} · "
             f"team {safe_text(current.team or '–')}" + ("" if current.active else " · inactive")
         )
@@ -111,18 +109,7 @@ class EmployeeForm(ModalScreen[Employee | None]):
                     Text("Not saved: your changes are still here; save again to decide")
                 )
 
-        self.app.push_screen(
-            ChoiceDialog(
-                "Changed elsewhere",
-                body,
-                [
-                    ("r", "reload", "Reload theirs"),
-                    ("s", "mine", "Save mine over it"),
-                    ("k", "keep", "Keep editing"),
-                ],
-            ),
-            answered,
-        )
+        self.app.push_screen(conflict_dialog("this person", now), answered)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

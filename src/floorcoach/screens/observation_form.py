@@ -464,16 +464,12 @@ class ObservationForm(RecordForm, Screen):
         self.app.run_db(lambda store: get_observation(store, editing_id), done=self._show_conflict)
 
     def _show_conflict(self, current: Observation) -> None:
-        from floorcoach.widgets.choice_dialog import ChoiceDialog
+        from floorcoach.widgets.choice_dialog import conflict_dialog
 
-        body = Text("Someone else saved a change to this observation while you were editing.\n")
-        body.append("Now it says: ", style="bold")
         cause = f" ({current.cause.value})" if current.cause else ""
-        body.append(f"{safe_text(current.behaviour_title)} · {current.outcome.value}{cause}")
+        now = Text(f"{safe_text(current.behaviour_title)} · {current.outcome.value}{cause}")
         if current.note:
-            body.append(f" · {safe_text(current.note, limit=200)}")
-        body.append(f"\nChanged {clock.to_local(current.updated_at):%Y-%m-%d %H:%M}.")
-        body.append(" Saving yours keeps theirs in the history.", style="dim")
+            now.append(f" · {safe_text(current.note, limit=200)}")
 
         def answered(choice: str | None) -> None:
             if choice == "reload":
@@ -493,15 +489,4 @@ class ObservationForm(RecordForm, Screen):
                     "Escape discards them"
                 )
 
-        self.app.push_screen(
-            ChoiceDialog(
-                "Changed elsewhere",
-                body,
-                [
-                    ("r", "reload", "Reload theirs"),
-                    ("s", "mine", "Save mine over it"),
-                    ("k", "keep", "Keep editing"),
-                ],
-            ),
-            answered,
-        )
+        self.app.push_screen(conflict_dialog("this observation", now, current.updated_at), answered)

@@ -6,6 +6,8 @@ nothing is overwritten silently. Escape picks the last (safest) choice.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -13,6 +15,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from floorcoach import clock
 
 
 class ChoiceDialog(ModalScreen[str]):
@@ -47,3 +51,25 @@ class ChoiceDialog(ModalScreen[str]):
 
     def action_choose_last(self) -> None:
         self.dismiss(self.choices[-1][1])
+
+
+def conflict_dialog(what: str, now: Text, changed_at: datetime | None = None) -> ChoiceDialog:
+    """Someone else saved `what` ("this observation") while it was being edited.
+
+    Shows what it says now; dismisses with "reload", "mine" or "keep" (Escape: keep).
+    """
+    body = Text(f"Someone else saved a change to {what} while you were editing.\n")
+    body.append("Now it says: ", style="bold")
+    body.append_text(now)
+    if changed_at is not None:
+        body.append(f"\nChanged {clock.to_local(changed_at):%Y-%m-%d %H:%M}.")
+    body.append(" Saving yours keeps theirs in the history.", style="dim")
+    return ChoiceDialog(
+        "Changed elsewhere",
+        body,
+        [
+            ("r", "reload", "Reload theirs"),
+            ("s", "mine", "Save mine over it"),
+            ("k", "keep", "Keep editing"),
+        ],
+    )
