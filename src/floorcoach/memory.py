@@ -11,6 +11,7 @@ makes collections rarer. Textual pauses the collector while scrolling for the sa
 from __future__ import annotations
 
 import gc
+import threading
 
 YOUNG_THRESHOLD = 10_000  # Python's default is 700 allocations
 
@@ -20,21 +21,29 @@ class QuietCollector:
 
     def __init__(self) -> None:
         self._saved: tuple[int, int, int] | None = None
+        self._lock = threading.Lock()  # settle runs in a worker thread; stop on the UI's
 
     def start(self) -> None:
         """Make collections rarer; call before the heavy imports of start-up."""
-        if self._saved is None:
-            self._saved = gc.get_threshold()
-            gc.set_threshold(YOUNG_THRESHOLD, *self._saved[1:])
+        with self._lock:
+            if self._saved is None:
+                self._saved = gc.get_threshold()
+                gc.set_threshold(YOUNG_THRESHOLD, *self._saved[1:])
 
     def settle(self) -> None:
-        """Start-up is done: collect its garbage once, then leave the survivors out of scans."""
-        gc.collect()
-        gc.freeze()
+        """Start-up is done: collect its garbage once, then leave the survivors out of scans.
+
+        Does nothing once stopped: an app closed during start-up must not leave a freeze.
+        """
+        with self._lock:
+            if self._saved is not None:
+                gc.collect()
+                gc.freeze()
 
     def stop(self) -> None:
         """The app is closing: frozen objects become collectable again, thresholds restored."""
-        gc.unfreeze()
-        if self._saved is not None:
-            gc.set_threshold(*self._saved)
-            self._saved = None
+        with self._lock:
+            if self._saved is not None:
+                gc.unfreeze()
+                gc.set_threshold(*self._saved)
+                self._saved = None
