@@ -17,11 +17,15 @@ async def settle(app: FloorcoachApp, pilot, timeout: float = 15.0) -> None:
     one (a search typed on) is simply finished, not an error.
     """
     deadline = time.monotonic() + timeout
-    for _ in range(3):
-        while _busy(app):
+    quiet = 0
+    while quiet < 3:  # three quiet looks in a row: work started by work has shown up too
+        if _busy(app):
+            quiet = 0
             assert time.monotonic() < deadline, "database work did not finish in time"
             await pilot.pause(0.01)
-        await pilot.pause()
+        else:
+            quiet += 1
+            await pilot.pause()
 
 
 def _busy(app: FloorcoachApp) -> bool:
@@ -36,6 +40,8 @@ def _busy(app: FloorcoachApp) -> bool:
         screen = app.screen
     except ScreenStackError:  # the app is closing
         return False
+    if not screen.is_mounted:  # still composing: its own work has not started yet
+        return True
     return any(table._require_update_dimensions for table in screen.query(DataTable))
 
 
@@ -47,6 +53,19 @@ async def wait_ready(app: FloorcoachApp, pilot) -> None:
         await pilot.pause(0.02)
     assert app.ready, "the app did not finish opening the database"
     await settle(app, pilot)
+
+
+async def wait_for_rows(app: FloorcoachApp, pilot, selector: str, timeout: float = 15.0):
+    """Wait until the top screen's table `selector` holds rows, then settle (for snapshots)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        tables = list(app.screen.query(selector).results(DataTable))
+        if tables and tables[0].row_count:
+            break
+        assert time.monotonic() < deadline, f"the table {selector} got no rows"
+        await pilot.pause(0.02)
+    await settle(app, pilot)
+    return tables[0]
 
 
 async def wait_for_screen(app: FloorcoachApp, pilot, screen_type: type, timeout: float = 10.0):

@@ -9,7 +9,7 @@ from textual.widgets import Input
 from floorcoach.demo import generate_demo
 from floorcoach.workspace import open_workspace
 
-from .pilot import settle, wait_ready
+from .pilot import settle, wait_for_rows, wait_ready
 
 SNAPSHOT_NOW = "2026-11-25T15:30:00+00:00"
 SNAPSHOT_SIZE = (120, 40)
@@ -22,8 +22,11 @@ def demo_database(path: Path, monkeypatch, *, employees: int = 12, weeks: int = 
     return path
 
 
-def before_snapshot(*keys: str):
-    """A `run_before` for snap_compare: wait for data, press keys, stop cursors blinking."""
+def before_snapshot(*keys: str, table: str | None = None):
+    """A `run_before` for snap_compare: wait for data, press keys, stop cursors blinking.
+
+    With `table`, also wait until that table on the final screen holds its rows.
+    """
 
     async def run_before(pilot) -> None:
         app = pilot.app
@@ -31,6 +34,8 @@ def before_snapshot(*keys: str):
         for key in keys:
             await pilot.press(key)
             await settle(app, pilot)
+        if table is not None:
+            await wait_for_rows(app, pilot, table)
         for widget in app.screen.query(Input):
             widget.cursor_blink = False
         await settle(app, pilot)

@@ -161,7 +161,9 @@ async def test_closing_a_follow_up_by_hand_from_the_follow_ups_screen(db_path, t
 
 def test_follow_ups_screen_snapshot(snap_compare, db_path, monkeypatch):
     app = FloorcoachApp(db_path=demo_database(db_path, monkeypatch))
-    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=before_snapshot("f"))
+    assert snap_compare(
+        app, terminal_size=SNAPSHOT_SIZE, run_before=before_snapshot("f", table="#follow-ups")
+    )
 
 
 def test_coaching_form_snapshot_from_an_employee_page(snap_compare, db_path, monkeypatch):

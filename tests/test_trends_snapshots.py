@@ -9,14 +9,12 @@ from floorcoach.demo import generate_demo
 from floorcoach.employees import list_employees
 
 from .conftest import pinned_now
-from .pilot import press_all, settle, wait_ready
+from .pilot import press_all, settle, wait_for_rows, wait_ready
 
 
-async def _still(pilot) -> None:
-    """Let tables finish sizing their columns after the data lands."""
-    await settle(pilot.app, pilot)
-    await pilot.pause(0.05)
-    await settle(pilot.app, pilot)
+async def _still(pilot, table: str) -> None:
+    """Wait for the table's rows, and for it to size its columns to them."""
+    await wait_for_rows(pilot.app, pilot, table)
 
 
 NOW = "2026-11-25T10:00:00+00:00"
@@ -39,7 +37,7 @@ def test_an_employees_trend_grid(snap_compare, db_path, demo):
         app.open_employee(employee)
         await settle(app, pilot)
         await press_all(app, pilot, "t")
-        await _still(pilot)
+        await _still(pilot, "#trend-table")
 
     assert snap_compare(FloorcoachApp(db_path=db_path), terminal_size=SIZE, run_before=open_trend)
 
@@ -49,7 +47,7 @@ def test_the_team_review_of_this_week(snap_compare, db_path, demo):
         app = pilot.app
         await wait_ready(app, pilot)
         await press_all(app, pilot, "r")
-        await _still(pilot)
+        await _still(pilot, "#review")
 
     assert snap_compare(FloorcoachApp(db_path=db_path), terminal_size=SIZE, run_before=open_review)
 
@@ -59,6 +57,6 @@ def test_the_team_review_of_an_earlier_week_sorted_by_met_rate(snap_compare, db_
         app = pilot.app
         await wait_ready(app, pilot)
         await press_all(app, pilot, "r", "left_square_bracket", "left_square_bracket", "s", "s")
-        await _still(pilot)
+        await _still(pilot, "#review")
 
     assert snap_compare(FloorcoachApp(db_path=db_path), terminal_size=SIZE, run_before=open_review)
