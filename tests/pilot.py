@@ -83,3 +83,22 @@ async def press_all(app: FloorcoachApp, pilot, *keys: str) -> None:
     for key in keys:
         await pilot.press(key)
         await settle(app, pilot)
+
+
+async def choose_in_palette(app: FloorcoachApp, pilot, query: str, expect: str) -> None:
+    """Open the command palette, type `query`, and once its top hit mentions `expect`
+    (the search has finished: it runs in a worker), press Enter on it."""
+    from textual.command import CommandList, CommandPalette
+
+    await pilot.press("ctrl+p")
+    palette = await wait_for_screen(app, pilot, CommandPalette)
+    await pilot.press(*query)
+    deadline = time.monotonic() + 15.0
+    while True:
+        await settle(app, pilot)
+        hits = palette.query_one(CommandList)
+        if hits.option_count and expect in str(hits.get_option_at_index(0).prompt):
+            break
+        assert time.monotonic() < deadline, f"the palette did not offer {expect!r}"
+        await pilot.pause(0.05)
+    await press_all(app, pilot, "enter")

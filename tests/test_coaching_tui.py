@@ -22,7 +22,7 @@ from floorcoach.screens.followups import FollowUpsScreen
 from floorcoach.screens.observation_form import ObservationForm
 from floorcoach.store import Store
 
-from .pilot import press_all, settle, wait_ready
+from .pilot import choose_in_palette, press_all, settle, wait_ready
 from .snapshots import SNAPSHOT_SIZE, before_snapshot, demo_database
 
 SUPERVISOR = "Test Supervisor"
@@ -214,9 +214,7 @@ async def test_the_palette_reaches_the_follow_ups_screen(db_path, team):
     app = FloorcoachApp(db_path=db_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app, pilot)
-        await press_all(app, pilot, "ctrl+p", *"follow-ups")
-        await pilot.pause(0.3)
-        await press_all(app, pilot, "enter")
+        await choose_in_palette(app, pilot, "follow-ups", "Follow-ups")
         assert isinstance(app.screen, FollowUpsScreen)
 
 

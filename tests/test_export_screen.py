@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 from datetime import datetime
 
 import pytest
@@ -17,7 +18,7 @@ from floorcoach.screens.export import ExportScreen
 from floorcoach.store import Store
 
 from .conftest import SUPERVISOR
-from .pilot import settle, wait_ready
+from .pilot import settle, wait_for_screen, wait_ready
 
 NOW = "2026-11-25T10:00:00+00:00"
 
@@ -41,15 +42,27 @@ def logged(store, team, monkeypatch):
 async def open_export(app, pilot) -> ExportScreen:
     await wait_ready(app, pilot)
     app.action_push("export:ExportScreen")
-    await settle(app, pilot)
-    await pilot.pause(0.4)  # the preview waits for a moment of quiet
-    await settle(app, pilot)
-    assert isinstance(app.screen, ExportScreen)
-    return app.screen
+    screen = await wait_for_screen(app, pilot, ExportScreen)
+    await preview_shows(app, pilot, "rows will be exported")
+    return screen
 
 
 def preview_text(screen) -> str:
     return str(screen.query_one("#export-preview", Static).content)
+
+
+async def preview_shows(app, pilot, text: str, *, exact: bool = False) -> None:
+    """The preview waits for a moment of quiet after a change, then counts in a worker."""
+    deadline = time.monotonic() + 15.0
+
+    def shown() -> bool:
+        preview = preview_text(app.screen)
+        return preview == text if exact else text in preview
+
+    while not shown():
+        assert time.monotonic() < deadline, f"the preview never said {text!r}"
+        await pilot.pause(0.05)
+    await settle(app, pilot)
 
 
 async def test_the_export_screen_previews_the_count_and_writes_the_file(
@@ -65,9 +78,7 @@ async def test_the_export_screen_previews_the_count_and_writes_the_file(
 
         screen.query_one("#export-from", Input).value = "2026-11-05"
         screen.query_one("#export-to", Input).value = "2026-11-10"
-        await pilot.pause(0.4)
-        await settle(app, pilot)
-        assert preview_text(screen) == "6 rows will be exported"
+        await preview_shows(app, pilot, "6 rows will be exported", exact=True)
         target = tmp_path / "observations_2026-11-05_to_2026-11-10.csv"
         assert path_input.value == str(target)  # the name follows the choices
 
@@ -92,11 +103,9 @@ async def test_weekly_for_one_team_to_a_chosen_file(db_path, logged, tmp_path):
         screen = await open_export(app, pilot)
         screen.query_one("#export-kind", Select).value = "weekly"
         screen.query_one("#export-team", Select).value = "Fashion"
-        await pilot.pause(0.4)
-        await settle(app, pilot)
         with Store.open(db_path) as store:
             expected = export.count_rows(store, "weekly", team="Fashion")
-        assert preview_text(screen) == f"{expected} rows will be exported"
+        await preview_shows(app, pilot, f"{expected} rows will be exported", exact=True)
         screen.query_one("#export-path", Input).value = str(target)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
@@ -110,15 +119,11 @@ async def test_mistakes_show_on_the_screen_and_write_nothing(db_path, logged, tm
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_export(app, pilot)
         screen.query_one("#export-from", Input).value = "2026-13-01"
-        await pilot.pause(0.4)
-        await settle(app, pilot)
-        assert "From '2026-13-01' is not a valid date" in preview_text(screen)
+        await preview_shows(app, pilot, "From '2026-13-01' is not a valid date")
 
         screen.query_one("#export-from", Input).value = ""
         screen.query_one("#export-employee", Input).value = "Nobody at all"
-        await pilot.pause(0.4)
-        await settle(app, pilot)
-        assert "no employee matches" in preview_text(screen)
+        await preview_shows(app, pilot, "no employee matches")
 
         screen.query_one("#export-path", Input).value = str(tmp_path / "missing" / "o.csv")
         screen.query_one("#export-employee", Input).value = ""

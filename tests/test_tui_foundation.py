@@ -17,7 +17,7 @@ from floorcoach.screens.welcome import WelcomeScreen
 from floorcoach.store import Store
 from floorcoach.widgets.confirm import ConfirmDialog
 
-from .pilot import press_all, settle, wait_for_screen, wait_ready
+from .pilot import choose_in_palette, press_all, settle, wait_for_screen, wait_ready
 
 SIZE = (120, 40)
 
@@ -141,10 +141,7 @@ async def test_the_command_palette_reaches_the_roster(db_path, team):
     app = FloorcoachApp(db_path=db_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(app, pilot)
-        await pilot.press("ctrl+p")
-        await pilot.press(*"employees")
-        await pilot.pause(0.3)
-        await press_all(app, pilot, "enter")
+        await choose_in_palette(app, pilot, "employees", "Employees")
         assert isinstance(app.screen, EmployeesScreen)
 
 
@@ -189,10 +186,7 @@ async def test_the_command_palette_opens_an_employee_by_name(db_path, team):
     app = FloorcoachApp(db_path=db_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(app, pilot)
-        await pilot.press("ctrl+p")
-        await pilot.press(*"carter")
-        await pilot.pause(0.5)
-        await press_all(app, pilot, "enter")
+        await choose_in_palette(app, pilot, "carter", "Ben Carter")
         assert isinstance(app.screen, EmployeePage)
         assert app.screen.employee.name == "Ben Carter"
 
