@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from floorcoach.app import FloorcoachApp
@@ -37,7 +39,12 @@ def test_an_employees_trend_grid(snap_compare, db_path, demo):
         app.open_employee(employee)
         await settle(app, pilot)
         await press_all(app, pilot, "t")
-        await _still(pilot, "#trend-table")
+        table = await wait_for_rows(app, pilot, "#trend-table")
+        deadline = time.monotonic() + 15.0
+        while table.max_scroll_x and table.scroll_x != table.max_scroll_x:  # newest weeks in view
+            assert time.monotonic() < deadline, "the trend never scrolled to the newest weeks"
+            await pilot.pause(0.02)
+        await settle(app, pilot)
 
     assert snap_compare(FloorcoachApp(db_path=db_path), terminal_size=SIZE, run_before=open_trend)
 
