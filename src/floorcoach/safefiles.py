@@ -8,7 +8,6 @@ A reader therefore sees the old file or the new one, never half of one.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,7 +41,7 @@ def replacing(target: Path) -> Iterator[Path]:
     The temporary name is unique, so two processes writing one target never share a file.
     """
     private_folder(target.parent)
-    partial = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
+    partial = target.with_name(f".{target.name}.{os.getpid()}-{os.urandom(4).hex()}.partial")
     os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     try:
         yield partial

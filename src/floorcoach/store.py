@@ -12,7 +12,6 @@ import json
 import os
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -55,6 +54,8 @@ class ConflictError(StoreError):
 
 
 def new_id() -> str:
+    import uuid  # here, not at the top: read-only commands never pay for it
+
     return str(uuid.uuid4())
 
 
