@@ -417,49 +417,25 @@ class CoachingForm(RecordForm, Screen):
         self._close_draft()
         self.dismiss(session)
 
-    def _save_failed(self, exc: Exception) -> None:
+    # --- a record changed elsewhere: RecordForm asks; these say what it is --------------
+
+    RECORD_NAME = "coaching session"
+
+    @staticmethod
+    def _fetch_current(store, coaching_id: str):
         from floorcoach.coaching import get_coaching
-        from floorcoach.store import ConflictError
 
-        self._saving = False
-        if isinstance(exc, ConflictError) and self.editing is not None:
-            self._status("Not saved: someone else changed this session meanwhile")
-            editing_id = self.editing.id
-            self.app.run_db(
-                lambda store: get_coaching(store, editing_id, include_private=True),
-                done=self._show_conflict,
-            )
-            return
-        self._status(f"Not saved: {exc}")
+        return get_coaching(store, coaching_id, include_private=True)
 
-    def _show_conflict(self, current) -> None:
-        """Changed elsewhere while being corrected: show theirs and let the person decide."""
-        from floorcoach.widgets.choice_dialog import conflict_dialog
-
+    def _describe_current(self, current) -> Text:
         now = Text(f"{current.kind.value} · {safe_text(', '.join(current.behaviour_titles))}")
         if current.said:
             now.append(f" · {safe_text(current.said, limit=200)}")
+        return now
 
-        def answered(choice: str | None) -> None:
-            if choice == "reload":
-                self.editing = current
-                self.behaviours = []
-                self._load_for_editing(current)
-                self._initial = self._state()
-                self._discard_draft()
-                self._status("Showing the current version; your changes were dropped")
-            elif choice == "mine":
-                self.editing = current
-                self.action_save()
-            else:
-                self._status(
-                    "Not saved: your changes are still here; ctrl+s asks again, "
-                    "Escape discards them"
-                )
-
-        self.app.push_screen(
-            conflict_dialog("this coaching session", now, current.updated_at), answered
-        )
+    def _reload_from(self, current) -> None:
+        self.behaviours = []
+        self._load_for_editing(current)
 
     # --- drafts: what was typed survives the app being closed or killed ------------------
 

@@ -371,16 +371,6 @@ class ObservationForm(RecordForm, Screen):
         )
         self.dismiss(observation)
 
-    def _save_failed(self, exc: Exception) -> None:
-        from floorcoach.store import ConflictError
-
-        self._saving = False
-        if isinstance(exc, ConflictError) and self.editing is not None:
-            self._status("Not saved: someone else changed this observation meanwhile")
-            self._ask_about_conflict()
-            return
-        self._status(f"Not saved: {exc}")
-
     # --- drafts: what was typed survives the app being closed or killed ------------------
 
     @property
@@ -455,38 +445,24 @@ class ObservationForm(RecordForm, Screen):
             f"Restored what you had not saved ({saved}). Ctrl+s saves it; Escape discards it."
         )
 
-    # --- a record changed elsewhere: tell the person and let them decide ----------------
+    # --- a record changed elsewhere: RecordForm asks; these say what it is --------------
 
-    def _ask_about_conflict(self) -> None:
+    RECORD_NAME = "observation"
+
+    @staticmethod
+    def _fetch_current(store, observation_id: str) -> Observation:
         from floorcoach.observations import get_observation
 
-        editing_id = self.editing.id
-        self.app.run_db(lambda store: get_observation(store, editing_id), done=self._show_conflict)
+        return get_observation(store, observation_id)
 
-    def _show_conflict(self, current: Observation) -> None:
-        from floorcoach.widgets.choice_dialog import conflict_dialog
-
+    def _describe_current(self, current: Observation) -> Text:
         cause = f" ({current.cause.value})" if current.cause else ""
         now = Text(f"{safe_text(current.behaviour_title)} · {current.outcome.value}{cause}")
         if current.note:
             now.append(f" · {safe_text(current.note, limit=200)}")
+        return now
 
-        def answered(choice: str | None) -> None:
-            if choice == "reload":
-                self.editing = current
-                self.query_one("#cause", KeyChoice).clear()
-                self._show_cause(False)
-                self._load_for_editing(current)
-                self._initial = self._state()
-                self._discard_draft()
-                self._status("Showing the current version; your changes were dropped")
-            elif choice == "mine":
-                self.editing = current
-                self.action_save()
-            else:
-                self._status(
-                    "Not saved: your changes are still here; ctrl+s asks again, "
-                    "Escape discards them"
-                )
-
-        self.app.push_screen(conflict_dialog("this observation", now, current.updated_at), answered)
+    def _reload_from(self, current: Observation) -> None:
+        self.query_one("#cause", KeyChoice).clear()
+        self._show_cause(False)
+        self._load_for_editing(current)

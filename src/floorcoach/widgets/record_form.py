@@ -29,7 +29,12 @@ class RecordForm:
 
     Hooks: `DISCARD_QUESTION`, `_draft_form` (the draft's name), `_draft_fields()`,
     `_draft_label()` and `_apply_draft(draft)`; the form has `employee` and `editing`.
+    For a save that meets a change someone else made meanwhile: `RECORD_NAME`,
+    `_fetch_current(store, record_id)` (runs in a worker), `_describe_current(record)` and
+    `_reload_from(record)`.
     """
+
+    RECORD_NAME = "record"
 
     DISCARD_QUESTION = "Discard this record? What you typed will be lost."
     _drafts: DraftWriter | None = None
@@ -41,6 +46,43 @@ class RecordForm:
 
     def _status(self, message: str) -> None:
         self.query_one("#status", Static).update(Text(message))
+
+    def _save_failed(self, exc: Exception) -> None:
+        """Say why a save failed; when someone else changed the record meanwhile, ask."""
+        from floorcoach.store import ConflictError
+
+        self._saving = False
+        if isinstance(exc, ConflictError) and self.editing is not None:
+            self._status(f"Not saved: someone else changed this {self.RECORD_NAME} meanwhile")
+            record_id, fetch = self.editing.id, self._fetch_current
+            self.app.run_db(lambda store: fetch(store, record_id), done=self._ask_about_conflict)
+            return
+        self._status(f"Not saved: {exc}")
+
+    def _ask_about_conflict(self, current: Any) -> None:
+        """Show theirs; reload it, save mine over it (theirs stays in the history) or keep."""
+        from floorcoach.widgets.choice_dialog import conflict_dialog
+
+        def answered(choice: str | None) -> None:
+            if choice == "reload":
+                self.editing = current
+                self._reload_from(current)
+                self._initial = self._state()
+                self._discard_draft()
+                self._status("Showing the current version; your changes were dropped")
+            elif choice == "mine":
+                self.editing = current
+                self.action_save()
+            else:
+                self._status(
+                    "Not saved: your changes are still here; ctrl+s asks again, "
+                    "Escape discards them"
+                )
+
+        dialog = conflict_dialog(
+            f"this {self.RECORD_NAME}", self._describe_current(current), current.updated_at
+        )
+        self.app.push_screen(dialog, answered)
 
     def _parse_when(self) -> datetime | None:
         """The `When` field: empty or "now", "14:30" (today), or a date and time."""
