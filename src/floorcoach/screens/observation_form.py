@@ -325,14 +325,7 @@ class ObservationForm(RecordForm, Screen):
         except ValidationError as exc:
             self._status(str(exc.errors()[0]["msg"]))
             return
-        self._saving = True
-        self._status("Saving…")
-        self.app.run_db(
-            self._save_job(data),
-            done=self._saved,
-            failed=self._save_failed,
-            asks_on_conflict=self.editing is not None,
-        )
+        self._start_save(self._save_job(data))
 
     def _save_job(self, data):
         from floorcoach.observations import edit_observation, log_observation

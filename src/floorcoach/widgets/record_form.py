@@ -29,7 +29,8 @@ class RecordForm:
 
     Hooks: `DISCARD_QUESTION`, `_draft_form` (the draft's name), `_draft_fields()`,
     `_draft_label()` and `_apply_draft(draft)`; the form has `employee` and `editing`.
-    For a save that meets a change someone else made meanwhile: `RECORD_NAME`,
+    Saving: `_start_save(job)` runs the job, then the form's `_saved(record)`; for a save
+    that meets a change someone else made meanwhile: `RECORD_NAME`,
     `_fetch_current(store, record_id)` (runs in a worker), `_describe_current(record)` and
     `_reload_from(record)`.
     """
@@ -46,6 +47,17 @@ class RecordForm:
 
     def _status(self, message: str) -> None:
         self.query_one("#status", Static).update(Text(message))
+
+    def _start_save(self, job) -> None:
+        """Save in a worker; the form's `_saved` or `_save_failed` gets the answer."""
+        self._saving = True
+        self._status("Saving…")
+        self.app.run_db(
+            job,
+            done=self._saved,
+            failed=self._save_failed,
+            asks_on_conflict=self.editing is not None,
+        )
 
     def _save_failed(self, exc: Exception) -> None:
         """Say why a save failed; when someone else changed the record meanwhile, ask."""
