@@ -32,6 +32,19 @@ def shown(screen, selector: str) -> str:
     return str(screen.query_one(selector, Static).content)
 
 
+def coach(db_path, employee, **fields):
+    """A corrective session on greeting, saved in the database; `fields` change it."""
+    values = {
+        "employee_id": employee.id,
+        "kind": "corrective",
+        "behaviour_ids": ["greeting.eye-contact"],
+        "said": "We talked.",
+        "agreed_action": "Greet sooner.",
+    }
+    with Store.open(db_path) as store:
+        return create_coaching(store, CoachingInput(**{**values, **fields}), supervisor=SUPERVISOR)
+
+
 async def test_coaching_from_an_observation_is_checked_by_the_next_one(db_path, team, monkeypatch):
     monkeypatch.setenv("FLOORCOACH_NOW", "2026-11-25T10:00:00+00:00")
     with Store.open(db_path) as store:
@@ -106,19 +119,14 @@ async def test_an_overdue_follow_up_appears_on_the_home_screen_on_the_right_date
     db_path, team, monkeypatch
 ):
     monkeypatch.setenv("FLOORCOACH_NOW", "2026-11-10T12:00:00+00:00")
-    with Store.open(db_path) as store:
-        create_coaching(
-            store,
-            CoachingInput(
-                employee_id=team[1].id,
-                kind="corrective",
-                behaviour_ids=["needs.listens"],
-                said="Let the customer finish.",
-                agreed_action="Count to two before answering.",
-                follow_up_due=date(2026, 11, 17),
-            ),
-            supervisor=SUPERVISOR,
-        )
+    coach(
+        db_path,
+        team[1],
+        behaviour_ids=["needs.listens"],
+        said="Let the customer finish.",
+        agreed_action="Count to two before answering.",
+        follow_up_due=date(2026, 11, 17),
+    )
     title, panel = await _home_follow_ups(db_path, monkeypatch, "2026-11-16T12:00:00+00:00")
     assert title == "Follow-ups: 0 overdue · 0 due today" and "1 upcoming" in panel
     title, panel = await _home_follow_ups(db_path, monkeypatch, "2026-11-17T12:00:00+00:00")
@@ -131,18 +139,13 @@ async def test_an_overdue_follow_up_appears_on_the_home_screen_on_the_right_date
 
 async def test_closing_a_follow_up_by_hand_from_the_follow_ups_screen(db_path, team, monkeypatch):
     monkeypatch.setenv("FLOORCOACH_NOW", "2026-11-20T12:00:00+00:00")
-    with Store.open(db_path) as store:
-        session = create_coaching(
-            store,
-            CoachingInput(
-                employee_id=team[2].id,
-                kind="development",
-                behaviour_ids=["greeting.eye-contact"],
-                said="Showed how.",
-                agreed_action="Try it on three customers.",
-            ),
-            supervisor=SUPERVISOR,
-        )
+    session = coach(
+        db_path,
+        team[2],
+        kind="development",
+        said="Showed how.",
+        agreed_action="Try it on three customers.",
+    )
     app = FloorcoachApp(db_path=db_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app, pilot)
@@ -176,19 +179,7 @@ async def test_correcting_a_session_from_its_record_keeps_the_private_note(
     db_path, team, monkeypatch
 ):
     monkeypatch.setenv("FLOORCOACH_NOW", "2026-11-20T12:00:00+00:00")
-    with Store.open(db_path) as store:
-        session = create_coaching(
-            store,
-            CoachingInput(
-                employee_id=team[0].id,
-                kind="corrective",
-                behaviour_ids=["greeting.eye-contact"],
-                said="First words.",
-                agreed_action="Greet sooner.",
-                private_note="Only for me.",
-            ),
-            supervisor=SUPERVISOR,
-        )
+    session = coach(db_path, team[0], said="First words.", private_note="Only for me.")
     app = FloorcoachApp(db_path=db_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app, pilot)
@@ -225,16 +216,7 @@ async def test_correcting_a_session_changed_elsewhere_asks_and_can_reload_or_sav
     from floorcoach.widgets.choice_dialog import ChoiceDialog
 
     monkeypatch.setenv("FLOORCOACH_NOW", "2026-11-20T12:00:00+00:00")
-    said = {
-        "employee_id": team[0].id,
-        "kind": "corrective",
-        "behaviour_ids": ["greeting.eye-contact"],
-        "agreed_action": "Greet sooner.",
-    }
-    with Store.open(db_path) as store:
-        session = create_coaching(
-            store, CoachingInput(**said, said="First words."), supervisor=SUPERVISOR
-        )
+    session = coach(db_path, team[0], said="First words.")
     app = FloorcoachApp(db_path=db_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app, pilot)
@@ -247,7 +229,13 @@ async def test_correcting_a_session_changed_elsewhere_asks_and_can_reload_or_sav
             edit_coaching(
                 other,
                 session.id,
-                CoachingInput(**said, said="Their words."),
+                CoachingInput(
+                    employee_id=team[0].id,
+                    kind="corrective",
+                    behaviour_ids=session.behaviour_ids,
+                    said="Their words.",
+                    agreed_action=session.agreed_action,
+                ),
                 by="Other Supervisor",
                 expected_version=1,
             )
