@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach.display import safe_text
 from floorcoach.trends import week_days
+from floorcoach.widgets.table_fill import measure_now
 from floorcoach.widgets.team_period import TeamPeriodScreen
 from floorcoach.widgets.team_select import TeamSelect
 from floorcoach.widgets.trend_grid import LEGEND, Palette, change_text, rate_cell, rate_text
@@ -119,6 +120,7 @@ class BehaviourViewScreen(TeamPeriodScreen, Screen):
                 *cells,
                 key=row.behaviour_id,
             )
+        measure_now(table)
         if not view.rows:
             self.query_one("#behaviour-period", Static).update(
                 Text(f"No observations in the last {self.weeks} weeks for this team")

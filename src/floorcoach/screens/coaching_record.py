@@ -14,6 +14,7 @@ from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.screens.followups import close_by_hand
 from floorcoach.screens.home import _outcome_text
+from floorcoach.widgets.table_fill import measure_now
 
 STATUS_STYLE = {"open": "yellow", "held": "green", "not_yet": "red", "closed": "dim"}
 HISTORY_FIELDS = (
@@ -136,6 +137,7 @@ class CoachingRecordScreen(Screen):
                 result_text,
                 key=f.behaviour_id,
             )
+        measure_now(table)
         obs_text = Text()
         for index, obs in enumerate(observations):
             if index:

@@ -21,6 +21,7 @@ from textual.widgets.selection_list import Selection
 from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.widgets.confirm import ConfirmDialog
+from floorcoach.widgets.table_fill import measure_now
 from floorcoach.widgets.team_select import TeamSelect
 
 DEFAULT_DAYS = 28
@@ -96,6 +97,7 @@ class FocusScreen(Screen):
             )
         if not periods:
             table.add_row(Text("No focus yet — press n to set one", style="dim"), *[""] * 6)
+        measure_now(table)
 
     def _selected(self):
         table = self.query_one("#focus-list", DataTable)

@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.metrics import Counts
+from floorcoach.widgets.table_fill import measure_now
 from floorcoach.widgets.team_select import TeamSelect
 from floorcoach.widgets.trend_grid import Palette, change_text, rate_text
 
@@ -285,6 +286,7 @@ class TeamReviewScreen(Screen):
             for column in EXTRA_COLUMNS:
                 cells.append(self._extra.get(column.key, {}).get(row.employee_id, (None, ""))[1])
             table.add_row(*cells, key=row.employee_id)
+        measure_now(table)
         if rows and cursor is not None:
             table.move_cursor(row=min(cursor, len(rows) - 1))
         self._show_summary(label)

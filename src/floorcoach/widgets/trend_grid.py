@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Static
 from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.metrics import PROVISIONAL_BELOW, Counts
+from floorcoach.widgets.table_fill import measure_now
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 STEADY = 0.005  # rate changes smaller than this are "no change"
@@ -287,6 +288,7 @@ class TrendGrid(Vertical):
                 rate_cell(trend.behaviour_totals.get(behaviour_id), palette=palette),
                 key=behaviour_id,
             )
+        measure_now(table)
 
     @staticmethod
     def _cells(weeks, get, palette: Palette, focus_weeks: set[str]) -> list[Text]:
