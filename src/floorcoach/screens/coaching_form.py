@@ -439,7 +439,6 @@ class CoachingForm(RecordForm, Screen):
     def _draft_fields(self) -> dict:
         kind = self.query_one("#kind", KeyChoice)
         return {
-            "employee": self.employee.model_dump() if self.employee else None,
             "behaviour_ids": [b.id for b in self.behaviours],
             "kind": kind.selected if kind.has_choice else None,
             "said": self.query_one("#said", Input).value,
@@ -448,10 +447,7 @@ class CoachingForm(RecordForm, Screen):
             "acknowledged": self.query_one("#acknowledged", Checkbox).value,
             "comment": self.query_one("#comment", Input).value,
             "private_note": self.query_one("#private-note", Input).value,
-            "when": self.query_one("#when", Input).value,
-            "opened_at": clock.utc_text(self._opened_at),
             "observation_ids": list(self.observation_ids),
-            "editing_version": self.editing.version if self.editing else None,
         }
 
     def _draft_label(self) -> str:
@@ -484,15 +480,4 @@ class CoachingForm(RecordForm, Screen):
             self.query_one(selector, Input).value = str(fields.get(field) or "")
         self.query_one("#acknowledged", Checkbox).value = bool(fields.get("acknowledged"))
         self.observation_ids = [str(i) for i in fields.get("observation_ids") or []]
-        when = str(fields.get("when") or "now").strip()
-        if when.lower() == "now" and self.editing is None:
-            # It was held when the form was first opened, not when the draft comes back.
-            with suppress(ValueError):
-                opened = clock.parse_instant(str(fields.get("opened_at")))
-                when = f"{clock.to_local(opened):%Y-%m-%d %H:%M}"
-        self.query_one("#when", Input).value = when
         self.query_one("#said").focus()
-        saved = f"{clock.to_local(draft.saved_at):%Y-%m-%d %H:%M}"
-        self._status(
-            f"Restored what you had not saved ({saved}). Ctrl+s saves it; Escape discards it."
-        )

@@ -374,17 +374,13 @@ class ObservationForm(RecordForm, Screen):
         outcome = self.query_one("#outcome", KeyChoice)
         cause = self.query_one("#cause", KeyChoice)
         return {
-            "employee": self.employee.model_dump() if self.employee else None,
             "behaviour_id": self.behaviour.id if self.behaviour else None,
             "outcome": outcome.selected if outcome.has_choice else None,
             "cause_chosen": cause.has_choice,
             "cause": cause.selected if cause.has_choice else None,
             "note": self.query_one("#note", Input).value,
             "story": self.query_one("#story", Checkbox).value,
-            "when": self.query_one("#when", Input).value,
             "employee_filter": self.query_one(EmployeePicker).search_text,
-            "opened_at": clock.utc_text(self._opened_at),
-            "editing_version": self.editing.version if self.editing else None,
         }
 
     def _draft_label(self) -> str:
@@ -416,15 +412,6 @@ class ObservationForm(RecordForm, Screen):
             cause.refresh()
         self.query_one("#note", Input).value = str(fields.get("note") or "")
         self.query_one("#story", Checkbox).value = bool(fields.get("story"))
-        when = str(fields.get("when") or "now").strip()
-        if when.lower() == "now" and self.editing is None:
-            # It happened when the form was first opened, not when the draft comes back.
-            try:
-                opened = clock.parse_instant(str(fields.get("opened_at")))
-                when = f"{clock.to_local(opened):%Y-%m-%d %H:%M}"
-            except ValueError:
-                pass
-        self.query_one("#when", Input).value = when
         if self.employee is None:
             self.query_one(EmployeePicker).focus_search()
         elif self.behaviour is None:
@@ -433,10 +420,6 @@ class ObservationForm(RecordForm, Screen):
             outcome.focus()
         else:
             self.query_one("#note").focus()
-        saved = f"{clock.to_local(draft.saved_at):%Y-%m-%d %H:%M}"
-        self._status(
-            f"Restored what you had not saved ({saved}). Ctrl+s saves it; Escape discards it."
-        )
 
     # --- a record changed elsewhere: RecordForm asks; these say what it is --------------
 

@@ -9,6 +9,7 @@ form supplies the few hooks below; floorcoach.drafts does the file work.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,8 @@ DRAFT_EVERY_S = 0.5  # how often a changed form is written to its draft file
 
 
 class RecordForm:
-    """Mixin for a form Screen with `_state()`, `_initial`, `_saving`, `#status` and `#when`.
+    """Mixin for a form Screen with `_state()`, `_initial`, `_saving`, `_opened_at`, `#status`
+    and `#when`.
 
     Hooks: `DISCARD_QUESTION`, `_draft_form` (the draft's name), `_draft_fields()`,
     `_draft_label()` and `_apply_draft(draft)`; the form has `employee` and `editing`.
@@ -144,7 +146,13 @@ class RecordForm:
                 lambda: writer.discard(ticket), thread=True, group="draft", exit_on_error=False
             )
             return
-        fields: dict[str, Any] = self._draft_fields()
+        fields: dict[str, Any] = {
+            "employee": self.employee.model_dump() if self.employee else None,
+            "when": self.query_one("#when", Input).value,
+            "opened_at": clock.utc_text(self._opened_at),
+            "editing_version": self.editing.version if self.editing else None,
+            **self._draft_fields(),
+        }
         employee_id, label = self._draft_employee_id(), self._draft_label()
         self.run_worker(
             lambda: writer.save(ticket, fields, employee_id=employee_id, label=label),
@@ -172,13 +180,31 @@ class RecordForm:
         raise NotImplementedError
 
     def _draft_fields(self) -> dict[str, Any]:
+        """The form's own fields; the employee, `When` and the version are added here."""
         raise NotImplementedError
 
     def _draft_label(self) -> str:
         raise NotImplementedError
 
     def _apply_draft(self, draft: Draft) -> None:
+        """Fill the form's own fields from a draft; `When` is restored here."""
         raise NotImplementedError
+
+    def _restore(self, draft: Draft) -> None:
+        """Put a draft back: the form's fields, then `When`, then say so."""
+        self._apply_draft(draft)
+        fields = draft.fields
+        when = str(fields.get("when") or "now").strip()
+        if when.lower() == "now" and self.editing is None:
+            # It happened when the form was first opened, not when the draft comes back.
+            with suppress(ValueError):
+                opened = clock.parse_instant(str(fields.get("opened_at")))
+                when = f"{clock.to_local(opened):%Y-%m-%d %H:%M}"
+        self.query_one("#when", Input).value = when
+        saved = f"{clock.to_local(draft.saved_at):%Y-%m-%d %H:%M}"
+        self._status(
+            f"Restored what you had not saved ({saved}). Ctrl+s saves it; Escape discards it."
+        )
 
     def _draft_employee_id(self) -> str | None:
         return self.employee.id if self.employee else None
@@ -197,12 +223,12 @@ class RecordForm:
             return
         drafted = (fields.get("employee") or {}).get("id")
         if self.employee is None or drafted in (None, self.employee.id):
-            self._apply_draft(draft)
+            self._restore(draft)
             return
 
         def answered(finish: bool | None) -> None:
             if finish:
-                self._apply_draft(draft)
+                self._restore(draft)
             else:
                 self._discard_draft()
 
