@@ -301,6 +301,21 @@ def _check_input(store: Store, data: CoachingInput, held_at: datetime) -> None:
             raise StoreError("a linked observation must be of the same employee")
 
 
+def _session_values(data: CoachingInput, held_at: datetime, due: date) -> tuple:
+    """The columns held_at … private_note of coaching_session, in table order."""
+    return (
+        clock.utc_text(held_at),
+        clock.local_date(held_at).isoformat(),
+        data.kind.value,
+        data.said,
+        data.agreed_action,
+        due.isoformat(),
+        int(data.acknowledged),
+        data.employee_comment,
+        data.private_note,
+    )
+
+
 def default_due(held_at: datetime | None = None) -> date:
     return clock.local_date(held_at or clock.now()) + DEFAULT_FOLLOW_UP
 
@@ -324,7 +339,6 @@ def create_coaching(store: Store, data: CoachingInput, *, supervisor: str) -> Co
     the observations logged since, exactly as a new observation would check it.
     """
     held_at = data.held_at or clock.now()
-    held_text = clock.utc_text(held_at)
     held_day = clock.local_date(held_at)
     due = data.follow_up_due or held_day + DEFAULT_FOLLOW_UP
     now = clock.utc_text(clock.now())
@@ -340,15 +354,7 @@ def create_coaching(store: Store, data: CoachingInput, *, supervisor: str) -> Co
                 coaching_id,
                 data.employee_id,
                 supervisor,
-                held_text,
-                held_day.isoformat(),
-                data.kind.value,
-                data.said,
-                data.agreed_action,
-                due.isoformat(),
-                int(data.acknowledged),
-                data.employee_comment,
-                data.private_note,
+                *_session_values(data, held_at, due),
                 now,
                 now,
             ),
@@ -456,19 +462,7 @@ def edit_coaching(
             "UPDATE coaching_session SET held_at = ?, local_date = ?, kind = ?, said = ?, "
             "agreed_action = ?, follow_up_due = ?, acknowledged = ?, employee_comment = ?, "
             "private_note = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-            (
-                clock.utc_text(held_at),
-                held_day.isoformat(),
-                data.kind.value,
-                data.said,
-                data.agreed_action,
-                due.isoformat(),
-                int(data.acknowledged),
-                data.employee_comment,
-                data.private_note,
-                clock.utc_text(clock.now()),
-                coaching_id,
-            ),
+            (*_session_values(data, held_at, due), clock.utc_text(clock.now()), coaching_id),
         )
         kept = set(data.behaviour_ids)
         for behaviour_id in before.behaviour_ids:
