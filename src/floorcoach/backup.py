@@ -8,18 +8,27 @@ disk, then renamed into place, so a half-written copy never carries the final na
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from floorcoach import clock
-from floorcoach.safefiles import replacing
+from floorcoach.integrity import check_connection
+from floorcoach.safefiles import (
+    DatabaseTarget,
+    DiskFull,
+    UnsafeTarget,
+    output_target,
+    replacing,
+)
 from floorcoach.store import (
     APPLICATION_ID,
-    BUSY_TIMEOUT_MS,
+    DamagedDatabase,
     NotFloorcoachDatabase,
     StoreError,
     _translate,
+    connect_for_reading,
     file_in_use,
 )
 
@@ -36,8 +45,16 @@ class BackupResult:
     observations: int
 
 
-def copy_connection(conn: sqlite3.Connection, target: Path) -> Path:
-    """Copy the database behind `conn` to `target`: consistent, 0600, synced, atomic rename."""
+def copy_connection(
+    conn: sqlite3.Connection, target: Path, *, mark_backup_of: str | None = None
+) -> Path:
+    """Copy the database behind `conn` to `target`: consistent, 0600, synced, atomic rename.
+
+    The copy is checked (`PRAGMA integrity_check`, `foreign_key_check`) before it gets
+    its final name: a damaged database gives no "backup" that cannot be restored.
+    `mark_backup_of` (the source's database id) records in the copy that it is a backup
+    of that database, which is what lets a later backup replace it.
+    """
     target = Path(target)
     with replacing(target) as partial:
         dest = sqlite3.connect(str(partial))
@@ -45,6 +62,18 @@ def copy_connection(conn: sqlite3.Connection, target: Path) -> Path:
             conn.backup(dest)  # pages=-1: the whole database in one step, one snapshot
             # A standalone file: no -wal needed next to the copy to read it.
             dest.execute("PRAGMA journal_mode = DELETE")
+            checkup = check_connection(dest, partial)
+            if not checkup.ok:
+                raise DamagedDatabase(
+                    f"the database is damaged, so no backup was made (the copy would not "
+                    f"restore): {checkup.summary().split(': ', 1)[1]}. Run `floorcoach check`."
+                )
+            if mark_backup_of is not None:
+                with dest:
+                    dest.execute(
+                        "INSERT OR REPLACE INTO setting(key, value) VALUES ('backup_of', ?)",
+                        (mark_backup_of,),
+                    )
         finally:
             dest.close()
     return target
@@ -72,42 +101,65 @@ def backup_copies(db_path: Path) -> list[Path]:
     return sorted(p for p in found if p.is_file() and not p.name.endswith(".partial"))
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _setting(path: Path, key: str) -> str | None:
+    """One setting of another database file, read without locks or companion files."""
     try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
-    except OSError:
-        return False
-
-
-def _is_floorcoach_file(path: Path) -> bool:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error:
+        return None
     try:
-        with path.open("rb") as handle:
-            header = handle.read(100)
-    except OSError:
+        row = conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
+def _replaceable_backup(target: Path, database_id: str | None) -> bool:
+    """Is `target` a backup, made by `floorcoach backup`, of the database `database_id`?
+
+    Only such a file may be replaced: its `backup_of` setting names this database, it was
+    never opened as a live database since (opening one clears the mark), and nothing has
+    it open (no -wal or -shm beside it).
+    """
+    if database_id is None:
         return False
-    return (
-        len(header) == 100
-        and header.startswith(b"SQLite format 3\x00")
-        and int.from_bytes(header[68:72], "big") == APPLICATION_ID
-    )
+    if any(Path(f"{target}{s}").exists() for s in ("-wal", "-shm", "-journal")):
+        return False
+    return _setting(target, "backup_of") == database_id
 
 
-def resolve_target(db_path: Path, target: Path | None) -> Path:
-    """Where the copy goes; refuses the database itself and files that are not backups."""
+def resolve_target(db_path: Path, target: Path | None, database_id: str | None = None) -> Path:
+    """Where the copy goes: a new name, or an earlier backup of this same database.
+
+    Refused: the database itself and its -wal/-shm; folders' special files; and any
+    existing file that is not an earlier backup of this database — another floorcoach
+    database above all, which `--to` must never overwrite.
+    """
     if target is None:
         return default_backup_path(db_path)
     target = Path(target).expanduser()
     if target.is_dir():
         target = target / default_backup_path(db_path).name
-    for live in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
-        if _same_file(target, live):
-            raise StoreError(f"{target} is the live database; choose another file for the backup")
-    if target.exists() and not _is_floorcoach_file(target):
+    try:
+        real = output_target(target, database=db_path, what="a backup")
+    except DatabaseTarget:
+        if _replaceable_backup(target, database_id):
+            return Path(os.path.realpath(target))
+        raise StoreError(
+            f"{target} already exists and is not an earlier backup of {db_path.name}; "
+            "it was not overwritten (a backup replaces only a file that `floorcoach "
+            "backup` made from this same database). Choose a new file name."
+        ) from None
+    except UnsafeTarget as exc:
+        raise StoreError(str(exc)) from None
+    if real.exists():
         raise StoreError(
             f"{target} already exists and is not a floorcoach backup; it was not overwritten. "
             "Choose a new file name."
         )
-    return target
+    return real
 
 
 def backup_database(db_path: Path, target: Path | None = None) -> BackupResult:
@@ -115,13 +167,10 @@ def backup_database(db_path: Path, target: Path | None = None) -> BackupResult:
     db_path = Path(db_path)
     if not db_path.is_file():
         raise StoreError(f"{db_path}: no such database")
-    target = resolve_target(db_path, target)
     # Copying a newer floorcoach's file is harmless, and may be exactly what is needed.
     with file_in_use(db_path, allow_newer=True):
         try:
-            conn = sqlite3.connect(
-                f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
-            )
+            conn = connect_for_reading(db_path)
         except sqlite3.DatabaseError as exc:
             raise _translate(exc, db_path) from exc
         try:
@@ -130,12 +179,27 @@ def backup_database(db_path: Path, target: Path | None = None) -> BackupResult:
                 raise NotFloorcoachDatabase(
                     f"{db_path} is not a floorcoach database; nothing was copied"
                 )
-            copy_connection(conn, target)
+            database_id = _own_setting(conn, "database_id")
+            target = resolve_target(db_path, target, database_id)
+            copy_connection(conn, target, mark_backup_of=database_id)
+        except DiskFull as exc:
+            raise StoreError(
+                f"the disk is full: no backup was written to {target} and nothing was left "
+                "behind. Free some space, or back up to another disk with --to."
+            ) from exc
         except sqlite3.DatabaseError as exc:
             raise _translate(exc, db_path) from exc
         finally:
             conn.close()
     return describe_copy(target)
+
+
+def _own_setting(conn: sqlite3.Connection, key: str) -> str | None:
+    try:
+        row = conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+    except sqlite3.OperationalError:  # a schema from before settings existed
+        return None
+    return row[0] if row else None
 
 
 def describe_copy(path: Path) -> BackupResult:

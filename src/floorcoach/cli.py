@@ -38,7 +38,10 @@ def _open(args: argparse.Namespace):
     warning = network_filesystem_warning(path)
     if warning:
         print(f"floorcoach: warning: {warning}", file=sys.stderr)
-    return open_workspace(path)
+    store = open_workspace(path)
+    for warning in store.warnings:
+        print(f"floorcoach: warning: {warning}", file=sys.stderr)
+    return store
 
 
 def _supervisor() -> str:

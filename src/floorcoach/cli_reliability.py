@@ -1,6 +1,7 @@
 """`floorcoach backup` and `floorcoach employee forget`: copies you can restore, erasure on request.
 
 floorcoach backup [--to PATH]       a consistent copy, safe while the app is running
+floorcoach check                    is the database whole? (integrity and links)
 floorcoach employee forget REF      erase a person's records (asks you to type the name)
 """
 
@@ -35,6 +36,21 @@ def cmd_backup(args: argparse.Namespace) -> int:
         "next to it) aside, then copy this file to the database path"
     )
     return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from floorcoach.integrity import ADVICE, check_file
+    from floorcoach.store import file_in_use
+
+    db_path = _db_path(args)
+    with file_in_use(db_path, allow_newer=True):
+        checkup = check_file(db_path)
+    print(checkup.summary())
+    if checkup.ok:
+        return EXIT_OK
+    for problem in checkup.problems[1:]:
+        print(f"  {problem}")
+    raise CliError(f"{db_path} is damaged. {ADVICE}")
 
 
 def _matches_exactly(employee, text: str) -> bool:
@@ -128,6 +144,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="file or folder for the copy (default: a timestamped file next to the database)",
     )
     backup.set_defaults(handler=cmd_backup)
+
+    check = commands.add_parser(
+        "check",
+        help="check that the database is whole (integrity and links)",
+        description="Run SQLite's integrity_check and foreign_key_check on the database "
+        "without changing it. Exit 0 when whole, 1 when damaged (with what to do).",
+    )
+    check.set_defaults(handler=cmd_check)
 
     employee = _subcommands(commands, "employee", "manage one employee's records")
     forget = employee.add_parser(

@@ -24,10 +24,9 @@ import os
 import queue
 import re
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -35,7 +34,13 @@ from typing import IO, Any
 
 from floorcoach import clock
 from floorcoach.metrics import SQL_COUNTS, Counts
-from floorcoach.safefiles import sync_folder
+from floorcoach.safefiles import (
+    UnsafeTarget,
+    is_disk_full,
+    new_partial,
+    output_target,
+    sync_folder,
+)
 from floorcoach.store import BUSY_TIMEOUT_MS, Store, StoreError
 
 KINDS = ("observations", "coaching", "weekly")
@@ -407,13 +412,23 @@ class _FileWriter:
         os.fsync(self.handle.fileno())
         self.handle.close()
 
+    def discard(self) -> None:
+        """Close after a failure, whatever the last flush says (a full disk refuses it)."""
+        # A buffered file's close() closes the descriptor even when its flush fails.
+        with suppress(OSError, ValueError):
+            self.handle.close()
+
 
 @contextmanager
-def _sink(out: str | os.PathLike[str] | IO, excel: bool) -> Iterator[Callable[[bytes], Any]]:
+def _sink(
+    out: str | os.PathLike[str] | IO, excel: bool, database: Path
+) -> Iterator[Callable[[bytes], Any]]:
     """Write to a stream as it comes, or to a file via a temporary name renamed at the end.
 
     The temporary file sits in the target's folder (so the rename is atomic) and is
-    removed on any failure, so the final name only ever holds a complete export.
+    removed on any failure, so the final name only ever holds a complete export. The
+    target is checked first (`safefiles.output_target`): never the database, another
+    SQLite file, a folder or a special file.
     """
     if hasattr(out, "write"):
         stream: Any = out
@@ -427,19 +442,17 @@ def _sink(out: str | os.PathLike[str] | IO, excel: bool) -> Iterator[Callable[[b
         yield write
         stream.flush()
         return
-    final = Path(out)
-    if final.is_dir():
-        raise ExportError(f"{final} is a folder; give a file name to write the export to")
+    try:
+        final = output_target(Path(out), database=database)
+    except UnsafeTarget as exc:
+        raise ExportError(str(exc)) from None
     if not final.parent.is_dir():
         problem = "is not a folder" if final.parent.exists() else "does not exist"
-        raise ExportError(f"cannot write {final}: {final.parent} {problem}")
+        raise ExportError(f"cannot write {out}: {final.parent} {problem}")
     try:
-        fd, temp_name = tempfile.mkstemp(
-            prefix=f".{final.name}.", suffix=".partial", dir=final.parent
-        )
+        fd, temp = new_partial(final)
     except OSError as exc:
-        raise ExportError(f"cannot write {final}: {exc.strerror or exc}") from None
-    temp = Path(temp_name)
+        raise _write_failed(final, exc) from None
     writer = _FileWriter(fd)
     try:
         if excel:
@@ -449,12 +462,20 @@ def _sink(out: str | os.PathLike[str] | IO, excel: bool) -> Iterator[Callable[[b
         os.replace(temp, final)
         sync_folder(final.parent)
     except OSError as exc:
-        raise ExportError(f"cannot write {final}: {exc.strerror or exc}") from None
+        raise _write_failed(final, exc) from None
     finally:
-        if not writer.handle.closed:
-            writer.handle.close()
-        if temp.exists():
+        writer.discard()
+        with suppress(OSError):
             temp.unlink()
+
+
+def _write_failed(final: Path, exc: OSError) -> ExportError:
+    if is_disk_full(exc):
+        return ExportError(
+            f"the disk is full: {final} was not written and nothing was left behind. "
+            "Free some space, or write the export to another disk with --out."
+        )
+    return ExportError(f"cannot write {final}: {exc.strerror or exc}")
 
 
 # --- reading record exports in chunks ---------------------------------------------------
@@ -682,7 +703,7 @@ def write_export(
         spec = _RECORD_EXPORTS[kind]
         produce = lambda: _record_blocks(path, spec, filters)  # noqa: E731
     try:
-        with _sink(out, excel) as write:
+        with _sink(out, excel, store.path) as write:
             write(header(kind))
             with _read_ahead(produce) as blocks:
                 return _write_blocks(blocks, write, progress)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 APPLICATION_ID = 0x46434F41  # "FCOA": marks a file as a floorcoach database
 BUSY_TIMEOUT_MS = 5000
 SQLITE_HEADER = b"SQLite format 3\x00"
+FULL_DISK_BYTES = 1 << 20  # less free room than this and SQLite's "I/O error" means "full"
 
 
 class StoreError(Exception):
@@ -43,6 +44,10 @@ class NewerSchemaError(StoreError):
 
 class DatabaseBusy(StoreError):
     pass
+
+
+class DamagedDatabase(StoreError):
+    """SQLite found damaged pages ("database disk image is malformed")."""
 
 
 class RecordNotFound(StoreError):
@@ -93,7 +98,13 @@ def _check_existing_file(path: Path) -> None:
         raise StoreError(f"{path}: cannot open the database: permission denied") from exc
     except OSError as exc:
         raise StoreError(f"{path}: cannot open the database: {exc.strerror or exc}") from exc
-    if header and header[: len(SQLITE_HEADER)] != SQLITE_HEADER:
+    if not header:
+        raise NotFloorcoachDatabase(
+            f"{path} is an empty file, not a floorcoach database; it was left untouched "
+            "(floorcoach does not turn other files into databases). Delete it or pass --db "
+            "with a new file name, and floorcoach creates the database itself."
+        )
+    if header[: len(SQLITE_HEADER)] != SQLITE_HEADER:
         raise NotFloorcoachDatabase(
             f"{path} is not a floorcoach database (it is not an SQLite file); "
             "it was left untouched. Pass --db with the right file."
@@ -102,10 +113,28 @@ def _check_existing_file(path: Path) -> None:
         return
     app_id = int.from_bytes(header[68:72], "big")
     version = int.from_bytes(header[60:64], "big")
-    if app_id not in (0, APPLICATION_ID):
+    if app_id != APPLICATION_ID:
         raise _not_ours(path)
     if app_id == APPLICATION_ID and version > schema_version_known():
         raise _newer(path, version)
+
+
+def _companion_warnings(path: Path) -> list[str]:
+    """A `-shm` without its `-wal`: someone deleted the write-ahead log, and with it every
+    change not yet copied into the main file. SQLite cannot tell; floorcoach says so."""
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    if not shm.exists() or wal.exists():
+        return []
+    import time
+
+    time.sleep(0.05)  # another floorcoach closing removes the -wal a moment before the -shm
+    if not shm.exists() or wal.exists():
+        return []
+    return [
+        f"{shm.name} is there but {wal.name} is missing: it was deleted or moved, and the "
+        "most recent saves in it may be lost. If you moved it, quit floorcoach and put it "
+        "back; otherwise run `floorcoach check` and compare with your latest backup."
+    ]
 
 
 def _not_ours(path: Path) -> NotFloorcoachDatabase:
@@ -134,7 +163,9 @@ _IN_USE: dict[str, int] = {}
 _IN_USE_LOCK = threading.Lock()
 
 
-def _claim(path: Path, *, create: bool, allow_newer: bool = False) -> Callable[[], None]:
+def _claim(
+    path: Path, *, create: bool, allow_newer: bool = False, warnings: list[str] | None = None
+) -> Callable[[], None]:
     """Check (or create) the file and count a connection to it; returns the release."""
     key = os.path.realpath(path)
     with _IN_USE_LOCK:
@@ -145,6 +176,8 @@ def _claim(path: Path, *, create: bool, allow_newer: bool = False) -> Callable[[
                 except NewerSchemaError:
                     if not allow_newer:
                         raise
+                if warnings is not None:
+                    warnings.extend(_companion_warnings(path))
         elif create:
             try:
                 _create_private_file(path)
@@ -183,10 +216,41 @@ def file_in_use(path: Path, *, allow_newer: bool = False) -> Iterator[None]:
 
 
 def _create_private_file(path: Path) -> None:
-    """Create the folder (0700) and an empty file (0600) so no one else can read it."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    """Create a new, empty floorcoach database readable by its owner only (0600 in 0700).
+
+    The file is made complete under a partial name and linked into place, so the path
+    never holds an empty file that floorcoach made: an empty file found there is someone
+    else's, and is refused. If another floorcoach created it first, FileExistsError.
+    """
+    from floorcoach.safefiles import new_partial, private_folder
+
+    private_folder(path.parent)
+    fd, partial = new_partial(path)
     os.close(fd)
+    try:
+        conn = sqlite3.connect(str(partial))
+        try:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute("PRAGMA journal_mode = WAL")  # written into the header
+        finally:
+            conn.close()
+        with partial.open("rb") as handle:
+            os.fsync(handle.fileno())
+        try:
+            os.link(partial, path)  # fails if the name exists: never replaces a file
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links: exclusive create, then copy
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(partial.read_bytes())
+                handle.flush()
+                os.fsync(handle.fileno())
+    finally:
+        partial.unlink(missing_ok=True)
+    from floorcoach.safefiles import sync_folder
+
+    sync_folder(path.parent)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -196,12 +260,28 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def connect_for_reading(path: Path) -> sqlite3.Connection:
+    """A connection for reading a database without leaving a -wal or -shm behind.
+
+    A read-only connection to a WAL database creates both files and, unable to write,
+    cannot remove them when it closes. Opened read-write (and only read), it removes
+    them when it is the last connection, as SQLite always does. A file we may not write
+    is still opened read-only.
+    """
+    base = Path(path).resolve().as_uri()
+    try:
+        return sqlite3.connect(f"{base}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.OperationalError:
+        return sqlite3.connect(f"{base}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+
+
 class Store:
     """An open floorcoach database; one per thread (sqlite connections cannot cross threads)."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self.path = path
         self.conn = conn
+        self.warnings: list[str] = []  # for the user, found on opening (see _claim)
 
     @cached_property
     def db(self) -> sqlite_utils.Database:
@@ -214,11 +294,13 @@ class Store:
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, create: bool = True) -> Store:
         path = Path(path)
-        release = _claim(path, create=create)
+        warnings: list[str] = []
+        release = _claim(path, create=create, warnings=warnings)
         conn = None
         try:
             conn = _connect(path)
             store = cls(path, conn)
+            store.warnings = warnings
             store._release = release
             store._prepare()
         except sqlite3.DatabaseError as exc:
@@ -237,8 +319,7 @@ class Store:
         conn = self.conn
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
-        if app_id != APPLICATION_ID and (has_tables or version):
+        if app_id != APPLICATION_ID:
             raise _not_ours(self.path)
         known = schema_version_known()
         if version > known:
@@ -249,7 +330,7 @@ class Store:
         if version < known:
             backup = None
             if version > 0:  # an empty new file has nothing worth a copy
-                backup = backup_copy(self, _free_name(self.path, f".before-schema-{known}.bak"))
+                backup = self._copy_before_upgrade(known)
             try:
                 self._migrate(version)
             except Exception as exc:
@@ -258,6 +339,30 @@ class Store:
                     f"{self.path}: could not upgrade the database from schema {version} to "
                     f"{known}: {exc}. Nothing was changed{kept}."
                 ) from exc
+
+        self._forget_backup_mark()
+
+    def _copy_before_upgrade(self, known: int) -> Path:
+        from floorcoach.safefiles import DiskFull
+
+        try:
+            return backup_copy(self, _free_name(self.path, f".before-schema-{known}.bak"))
+        except DiskFull as exc:
+            raise StoreError(
+                f"{self.path}: the disk is full, so floorcoach cannot keep the copy it makes "
+                "before an upgrade; nothing was changed. Free some space and start again."
+            ) from exc
+
+    def _forget_backup_mark(self) -> None:
+        """A backup opened as a database is a live database from now on: `floorcoach backup`
+        must no longer treat it as a copy it may replace (see `backup.resolve_target`)."""
+        if self.setting("backup_of") is None:
+            return
+        try:
+            with self.write() as conn:
+                conn.execute("DELETE FROM setting WHERE key = 'backup_of'")
+        except StoreError:
+            pass  # read-only or busy: it stays a backup, which only makes backups refuse it
 
     def _migrate(self, current: int) -> None:
         """Every pending step in ONE transaction: a failure leaves the file as it was."""
@@ -300,14 +405,14 @@ class Store:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise _translate(exc, self.path) from exc
+            raise _translate(exc, self.path, writing=True) from exc
         try:
             yield conn
         except sqlite3.OperationalError as exc:
             if conn.in_transaction:
                 conn.rollback()
             if _is_environmental(exc):  # busy, full disk, read-only: the user can act on it
-                raise _translate(exc, self.path) from exc
+                raise _translate(exc, self.path, writing=True) from exc
             raise
         except BaseException:
             if conn.in_transaction:
@@ -318,7 +423,7 @@ class Store:
                 conn.commit()
             except sqlite3.OperationalError as exc:
                 conn.rollback()
-                raise _translate(exc, self.path) from exc
+                raise _translate(exc, self.path, writing=True) from exc
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         cursor = self.conn.execute(sql, params)
@@ -406,19 +511,39 @@ def _is_environmental(exc: sqlite3.DatabaseError) -> bool:
     )
 
 
-def _translate(exc: sqlite3.DatabaseError, path: Path) -> StoreError:
+def _translate(exc: sqlite3.DatabaseError, path: Path, *, writing: bool = False) -> StoreError:
+    """The user's version of an SQLite error: what is wrong, with which file, what to do.
+
+    "Nothing was saved" is said only of a write; a read that fails changed nothing.
+    """
+    from floorcoach.integrity import ADVICE
+
     text = str(exc)
-    if "disk is full" in text:
-        return StoreError(f"{path}: the disk is full; nothing was saved. Free some space.")
+    outcome = "nothing was saved" if writing else "your records were not changed"
+    if "disk is full" in text or ("I/O error" in text and disk_is_full(path)):
+        return StoreError(f"{path}: the disk is full; {outcome}. Free some space and try again.")
     if "I/O error" in text:
-        return StoreError(f"{path}: the disk reported an error ({text}); nothing was saved.")
+        return StoreError(f"{path}: the disk reported an error ({text}); {outcome}.")
     if "locked" in text or "busy" in text:
         return DatabaseBusy(
             f"{path} is busy: another floorcoach is writing to it. Nothing was lost; "
             "try again in a moment."
         )
-    if "file is not a database" in text or "malformed" in text:
+    if "malformed" in text or "corrupt" in text:
+        return DamagedDatabase(f"{path} is damaged ({text}). {ADVICE}")
+    if "file is not a database" in text:
         return NotFloorcoachDatabase(f"{path} is not a usable database: {text}")
     if "readonly" in text or "read-only" in text:
         return StoreError(f"{path} is read-only: floorcoach cannot save to it")
     return StoreError(f"{path}: {text}")
+
+
+def disk_is_full(path: Path) -> bool:
+    """Does the disk holding `path` have (almost) no room left? SQLite often reports a full
+    disk as a plain "disk I/O error" (when it cannot grow the -shm or the -wal)."""
+    folder = Path(path).parent
+    try:
+        stats = os.statvfs(folder)
+    except (OSError, AttributeError):
+        return False
+    return stats.f_bavail * stats.f_frsize < FULL_DISK_BYTES
