@@ -405,3 +405,42 @@ def test_a_new_database_in_new_folders_is_private_at_every_level(tmp_path):
     for folder in (tmp_path / "a", tmp_path / "a" / "b", tmp_path / "a" / "b" / "c"):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+# --- the same in the app -------------------------------------------------------------------------
+
+
+async def test_the_app_warns_about_a_missing_wal(live):
+    from floorcoach.app import FloorcoachApp
+
+    from .pilot import wait_ready
+
+    holder = sqlite3.connect(live)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("INSERT INTO setting(key, value) VALUES ('x', 'y')")
+    holder.commit()
+    shm = Path(f"{live}-shm").read_bytes()
+    holder.close()
+    Path(f"{live}-shm").write_bytes(shm)
+    app = FloorcoachApp(db_path=live)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_ready(app, pilot)
+        messages = [n.message for n in app._notifications]
+    assert any("-wal is missing" in m for m in messages)
+
+
+async def test_a_damaged_page_met_by_a_screen_is_reported_not_swallowed(damaged):
+    from floorcoach.app import FloorcoachApp
+    from floorcoach.screens.problem import ProblemScreen
+
+    from .pilot import settle
+
+    app = FloorcoachApp(db_path=damaged)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")  # the employee list reads every person
+        await settle(app, pilot)
+        shown = [n.message for n in app._notifications]
+        if isinstance(app.screen, ProblemScreen):
+            shown.append(str(app.screen.problem))
+    assert any("damaged" in m and "backup" in m for m in shown), shown

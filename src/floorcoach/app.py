@@ -77,22 +77,25 @@ class FloorcoachApp(App[int]):
             with open_workspace(self.db_path, self.catalogue_paths) as store:
                 behaviours = list_behaviours(store)
                 empty = not has_real_records(store)
+                warnings = list(store.warnings)
         except (CatalogueError, ConfigError, StoreError) as exc:
             self.call_from_thread(self._show_problem, exc)
             return
-        self.call_from_thread(self._workspace_ready, supervisor, behaviours, empty)
+        self.call_from_thread(self._workspace_ready, supervisor, behaviours, empty, warnings)
 
     def _show_problem(self, exc: Exception) -> None:
         from floorcoach.screens.problem import ProblemScreen
 
         self.push_screen(ProblemScreen(exc))
 
-    def _workspace_ready(self, supervisor: str, behaviours: list[Behaviour], empty: bool) -> None:
+    def _workspace_ready(
+        self, supervisor: str, behaviours: list[Behaviour], empty: bool, warnings: list[str]
+    ) -> None:
         self.supervisor = supervisor
         self.behaviours = behaviours
         self.ready = True
         self.refresh_screens()
-        self._reliability_notices()
+        self._reliability_notices(warnings)
         self.run_worker(self._warm_up, thread=True, group="warm-up", exit_on_error=False)
         if empty:
             from floorcoach.screens.welcome import WelcomeScreen
@@ -107,11 +110,16 @@ class FloorcoachApp(App[int]):
     def on_unmount(self) -> None:
         self.collector.stop()
 
-    def _reliability_notices(self) -> None:
-        """Warn about a network file system; remind of unsaved drafts kept from last time."""
+    def _reliability_notices(self, store_warnings: list[str]) -> None:
+        """Warn about a network file system or what the store found on opening the file;
+        remind of unsaved drafts kept from last time."""
         from floorcoach.drafts import list_drafts
         from floorcoach.filesystems import network_filesystem_warning
 
+        for warning in store_warnings:
+            self.notify(
+                warning, title="Check the database", severity="warning", timeout=30, markup=False
+            )
         warning = network_filesystem_warning(self.db_path)
         if warning:
             self.notify(
@@ -160,19 +168,24 @@ class FloorcoachApp(App[int]):
     ) -> Worker[None]:
         """Run `job(store)` in a thread with its own connection; `done(result)` on the UI thread.
 
-        Errors the user can act on (bad input, a busy or refused database) become an error
-        notification and `failed(exc)`; nothing is shown as a traceback. With
+        Errors the user can act on (bad input, a busy, damaged or refused database) become an
+        error notification and `failed(exc)`; nothing is shown as a traceback. With
         `asks_on_conflict`, a ConflictError goes to `failed` without a notification: the
         screen asks the person what to do.
         """
 
         def in_thread() -> None:
-            from floorcoach.store import Store, StoreError
+            import sqlite3
+
+            from floorcoach.store import Store, StoreError, _translate
 
             worker = get_current_worker()
             try:
-                with Store.open(self.db_path, create=False) as store:
-                    result = job(store)
+                try:
+                    with Store.open(self.db_path, create=False) as store:
+                        result = job(store)
+                except sqlite3.DatabaseError as exc:  # e.g. a damaged page met by a query
+                    raise _translate(exc, self.db_path) from exc
             except (StoreError, ValueError) as exc:
                 if not worker.is_cancelled:
                     self.call_from_thread(self._report_failure, exc, failed, asks_on_conflict)

@@ -11,7 +11,7 @@ from textual.widgets import Footer, Static
 
 from floorcoach.catalogue import CatalogueError
 from floorcoach.paths import ConfigError
-from floorcoach.store import DatabaseBusy
+from floorcoach.store import DamagedDatabase, DatabaseBusy
 
 
 class ProblemScreen(Screen):
@@ -40,6 +40,11 @@ def _what_to_do(problem: Exception) -> str:
         return "Nothing was changed. Fix the config file named above, then start floorcoach again."
     if isinstance(problem, DatabaseBusy):
         return "Nothing was changed. Wait for the other program to finish, then start again."
+    if isinstance(problem, DamagedDatabase):
+        return (
+            "floorcoach did not change the file. The message above says how to restore a "
+            "backup; `floorcoach check` tells whether a file is whole."
+        )
     return (
         "Nothing was changed: the database file was left exactly as it was. "
         "Start floorcoach with another file (--db PATH), or as the message above says."
