@@ -14,13 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from floorcoach import clock
-from floorcoach.integrity import check_connection
 from floorcoach.safefiles import (
     DatabaseTarget,
     DiskFull,
     UnsafeTarget,
     output_target,
-    replacing,
+)
+from floorcoach.sqlite_files import (
+    DAMAGED_ADVICE,
+    DamagedCopy,
+    connect_for_reading,
+    copy_connection,
 )
 from floorcoach.store import (
     APPLICATION_ID,
@@ -28,7 +32,6 @@ from floorcoach.store import (
     NotFloorcoachDatabase,
     StoreError,
     _translate,
-    connect_for_reading,
     file_in_use,
 )
 
@@ -43,40 +46,6 @@ class BackupResult:
     schema_version: int
     employees: int
     observations: int
-
-
-def copy_connection(
-    conn: sqlite3.Connection, target: Path, *, mark_backup_of: str | None = None
-) -> Path:
-    """Copy the database behind `conn` to `target`: consistent, 0600, synced, atomic rename.
-
-    The copy is checked (`PRAGMA integrity_check`, `foreign_key_check`) before it gets
-    its final name: a damaged database gives no "backup" that cannot be restored.
-    `mark_backup_of` (the source's database id) records in the copy that it is a backup
-    of that database, which is what lets a later backup replace it.
-    """
-    target = Path(target)
-    with replacing(target) as partial:
-        dest = sqlite3.connect(str(partial))
-        try:
-            conn.backup(dest)  # pages=-1: the whole database in one step, one snapshot
-            # A standalone file: no -wal needed next to the copy to read it.
-            dest.execute("PRAGMA journal_mode = DELETE")
-            checkup = check_connection(dest, partial)
-            if not checkup.ok:
-                raise DamagedDatabase(
-                    f"the database is damaged, so no backup was made (the copy would not "
-                    f"restore): {checkup.summary().split(': ', 1)[1]}. Run `floorcoach check`."
-                )
-            if mark_backup_of is not None:
-                with dest:
-                    dest.execute(
-                        "INSERT OR REPLACE INTO setting(key, value) VALUES ('backup_of', ?)",
-                        (mark_backup_of,),
-                    )
-        finally:
-            dest.close()
-    return target
 
 
 def default_backup_path(db_path: Path) -> Path:
@@ -182,6 +151,11 @@ def backup_database(db_path: Path, target: Path | None = None) -> BackupResult:
             database_id = _own_setting(conn, "database_id")
             target = resolve_target(db_path, target, database_id)
             copy_connection(conn, target, mark_backup_of=database_id)
+        except DamagedCopy as exc:
+            raise DamagedDatabase(
+                f"{db_path} is damaged, so no backup was made (the copy would not restore): "
+                f"{exc.checkup.summary().split(': ', 1)[1]}. {DAMAGED_ADVICE}"
+            ) from exc
         except DiskFull as exc:
             raise StoreError(
                 f"the disk is full: no backup was written to {target} and nothing was left "

@@ -39,7 +39,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from floorcoach.integrity import ADVICE, check_file
+    from floorcoach.sqlite_files import DAMAGED_ADVICE, check_file
     from floorcoach.store import file_in_use
 
     db_path = _db_path(args)
@@ -50,7 +50,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_OK
     for problem in checkup.problems[1:]:
         print(f"  {problem}")
-    raise CliError(f"{db_path} is damaged. {ADVICE}")
+    raise CliError(f"{db_path} is damaged. {DAMAGED_ADVICE}")
 
 
 def _matches_exactly(employee, text: str) -> bool:
@@ -65,7 +65,12 @@ def _matches_exactly(employee, text: str) -> bool:
 def cmd_employee_forget(args: argparse.Namespace) -> int:
     from floorcoach.display import safe_text
     from floorcoach.employees import find_employee, get_employee
-    from floorcoach.erasure import describe_counts, erase_employee, plan_erasure
+    from floorcoach.erasure import (
+        describe_counts,
+        erase_employee,
+        plan_erasure,
+        still_readable_message,
+    )
     from floorcoach.store import RecordNotFound
 
     with _open(args) as store:
@@ -103,16 +108,19 @@ def cmd_employee_forget(args: argparse.Namespace) -> int:
     print(f"erased {who}: {result.total} rows ({describe_counts(result.counts)})")
     if result.drafts_removed:
         print(f"also removed {result.drafts_removed} unsaved draft(s) about them")
-    if not result.wal_cleared:
-        print(
-            "floorcoach: another floorcoach has the database open; old pages stay in the "
-            "write-ahead log until every floorcoach window is closed",
-            file=sys.stderr,
-        )
+    if result.still_readable_in:
+        print(f"floorcoach: {still_readable_message(result.still_readable_in)}", file=sys.stderr)
     for copy in result.backups_with_person:
         print(
             f"floorcoach: the earlier backup {copy} still holds their records; delete it or "
             f"run `floorcoach --db {copy} employee forget {employee.id} --yes`",
+            file=sys.stderr,
+        )
+    for partial in result.partials_left:
+        print(
+            f"floorcoach: the partly written file {partial} may hold their records and was "
+            "not removed (a floorcoach still running is writing it, or it cannot be "
+            "deleted); delete it once no floorcoach is running",
             file=sys.stderr,
         )
     return EXIT_OK

@@ -260,21 +260,6 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def connect_for_reading(path: Path) -> sqlite3.Connection:
-    """A connection for reading a database without leaving a -wal or -shm behind.
-
-    A read-only connection to a WAL database creates both files and, unable to write,
-    cannot remove them when it closes. Opened read-write (and only read), it removes
-    them when it is the last connection, as SQLite always does. A file we may not write
-    is still opened read-only.
-    """
-    base = Path(path).resolve().as_uri()
-    try:
-        return sqlite3.connect(f"{base}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-    except sqlite3.OperationalError:
-        return sqlite3.connect(f"{base}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-
-
 class Store:
     """An open floorcoach database; one per thread (sqlite connections cannot cross threads)."""
 
@@ -344,9 +329,15 @@ class Store:
 
     def _copy_before_upgrade(self, known: int) -> Path:
         from floorcoach.safefiles import DiskFull
+        from floorcoach.sqlite_files import DAMAGED_ADVICE, DamagedCopy
 
         try:
             return backup_copy(self, _free_name(self.path, f".before-schema-{known}.bak"))
+        except DamagedCopy as exc:
+            raise DamagedDatabase(
+                f"{self.path} is damaged, so floorcoach did not upgrade it ({exc}). "
+                f"{DAMAGED_ADVICE}"
+            ) from exc
         except DiskFull as exc:
             raise StoreError(
                 f"{self.path}: the disk is full, so floorcoach cannot keep the copy it makes "
@@ -487,9 +478,9 @@ class Store:
 def backup_copy(store: Store, target: Path) -> Path:
     """A consistent copy of the live database (SQLite backup API), private and synced.
 
-    The copy logic lives in `floorcoach.backup` (also used by `floorcoach backup`).
+    The copy logic lives in `floorcoach.sqlite_files` (also used by `floorcoach backup`).
     """
-    from floorcoach.backup import copy_connection
+    from floorcoach.sqlite_files import copy_connection
 
     return copy_connection(store.conn, Path(target))
 
@@ -516,7 +507,7 @@ def _translate(exc: sqlite3.DatabaseError, path: Path, *, writing: bool = False)
 
     "Nothing was saved" is said only of a write; a read that fails changed nothing.
     """
-    from floorcoach.integrity import ADVICE
+    from floorcoach.sqlite_files import DAMAGED_ADVICE
 
     text = str(exc)
     outcome = "nothing was saved" if writing else "your records were not changed"
@@ -530,7 +521,7 @@ def _translate(exc: sqlite3.DatabaseError, path: Path, *, writing: bool = False)
             "try again in a moment."
         )
     if "malformed" in text or "corrupt" in text:
-        return DamagedDatabase(f"{path} is damaged ({text}). {ADVICE}")
+        return DamagedDatabase(f"{path} is damaged ({text}). {DAMAGED_ADVICE}")
     if "file is not a database" in text:
         return NotFloorcoachDatabase(f"{path} is not a usable database: {text}")
     if "readonly" in text or "read-only" in text:
