@@ -9,7 +9,7 @@ function, and hands the result back on the UI thread. Errors become notification
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,6 +21,7 @@ from textual.worker import Worker, get_current_worker
 from floorcoach.commands import FloorcoachCommands
 from floorcoach.memory import QuietCollector
 from floorcoach.screens.home import HomeScreen
+from floorcoach.widgets.records_changed import EVERY_RECORD, Records, RecordsChanged
 
 if TYPE_CHECKING:
     from floorcoach.models import Behaviour, Employee
@@ -94,7 +95,7 @@ class FloorcoachApp(App[int]):
         self.supervisor = supervisor
         self.behaviours = behaviours
         self.ready = True
-        self.refresh_screens()
+        self.records_changed()  # the database is open: every screen loads what it shows
         self._reliability_notices(warnings)
         self.run_worker(self._warm_up, thread=True, group="warm-up", exit_on_error=False)
         if empty:
@@ -141,18 +142,22 @@ class FloorcoachApp(App[int]):
                 markup=False,
             )
 
-    def refresh_screens(self, *, except_about: str | None = None) -> None:
-        """Ask every open screen that shows data to load it again (after a change).
+    def records_changed(
+        self,
+        kinds: Iterable[Records] = EVERY_RECORD,
+        *,
+        employee_id: str | None = None,
+        erased: bool = False,
+    ) -> None:
+        """Tell every open screen which records changed (a save, an import, an erasure).
 
-        Screens about the employee `except_about` are left alone: that person was erased.
+        Each screen gets its own `RecordsChanged` and decides whether to load again
+        (widgets/records_changed.py). After an erasure (`erased`), screens about that
+        employee are left alone: there is nothing left to load.
         """
+        kinds = frozenset(kinds)
         for screen in self.screen_stack:
-            about = getattr(screen, "employee", None)
-            if except_about is not None and getattr(about, "id", None) == except_about:
-                continue
-            refresh = getattr(screen, "refresh_data", None)
-            if refresh is not None:
-                refresh()
+            screen.post_message(RecordsChanged(kinds, employee_id=employee_id, erased=erased))
 
     # --- the bridge to the core -------------------------------------------------------
 

@@ -27,6 +27,7 @@ from floorcoach.widgets.behaviour_picker import BehaviourPicker
 from floorcoach.widgets.employee_picker import EmployeePicker
 from floorcoach.widgets.key_choice import Choice, KeyChoice
 from floorcoach.widgets.record_form import RecordForm
+from floorcoach.widgets.records_changed import Records
 
 KINDS = [
     Choice(("r", "1"), "recognition", "recognition"),
@@ -53,6 +54,7 @@ class CoachingForm(RecordForm, Screen):
     """Full-screen form; `editing` (a session read with its private note) corrects one."""
 
     DISCARD_QUESTION = "Discard this coaching note? What you typed will be lost."
+    RECORDS = frozenset({Records.COACHING, Records.FOLLOW_UPS})
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save-coaching", priority=True),
         Binding("escape", "cancel", "Back", id="cancel-coaching"),

@@ -14,6 +14,7 @@ from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.screens.followups import close_by_hand
 from floorcoach.screens.home import _outcome_text
+from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import measure_now
 
 STATUS_STYLE = {"open": "yellow", "held": "green", "not_yet": "red", "closed": "dim"}
@@ -40,7 +41,7 @@ def _line(label: str, value: str) -> Text:
     return text
 
 
-class CoachingRecordScreen(Screen):
+class CoachingRecordScreen(ShowsRecords, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back-from-coaching"),
         Binding("e", "edit", "Edit", id="edit-coaching"),
@@ -48,6 +49,11 @@ class CoachingRecordScreen(Screen):
         Binding("h", "history", "History", id="coaching-history"),
         Binding("delete,ctrl+d", "delete", "Delete", id="delete-coaching"),
     ]
+
+    # The session, its follow-ups, did it stick, the linked observations, the names.
+    SHOWS = frozenset(
+        {Records.COACHING, Records.FOLLOW_UPS, Records.OBSERVATIONS, Records.EMPLOYEES}
+    )
 
     def __init__(self, coaching_id: str) -> None:
         super().__init__()
@@ -176,7 +182,7 @@ class CoachingRecordScreen(Screen):
         if follow_up.status.value != "open":
             self.notify("This follow-up is already closed", timeout=3)
             return
-        close_by_hand(self, follow_up, self.refresh_data)
+        close_by_hand(self, follow_up)
 
     def action_history(self) -> None:
         from floorcoach.coaching import coaching_history
@@ -206,6 +212,9 @@ class CoachingRecordScreen(Screen):
             yes="Delete",
             done=lambda _: (
                 self.notify("Deleted; the history keeps a record of it"),
+                self.app.records_changed(
+                    {Records.COACHING, Records.FOLLOW_UPS}, employee_id=session.employee_id
+                ),
                 self.dismiss(None),
             ),
         )

@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, Static
 
 from floorcoach.display import safe_text
 from floorcoach.models import Employee
+from floorcoach.widgets.records_changed import Records
 
 
 class EmployeeForm(ModalScreen[Employee | None]):
@@ -70,6 +71,8 @@ class EmployeeForm(ModalScreen[Employee | None]):
 
     def _saved(self, employee: Employee) -> None:
         self.notify(f"Saved {safe_text(employee.name)}", markup=False)
+        # Told before the dialog closes, so the screen behind loads once, on resume.
+        self.app.records_changed({Records.EMPLOYEES}, employee_id=employee.id)
         self.dismiss(employee)
 
     def _failed(self, exc: Exception) -> None:

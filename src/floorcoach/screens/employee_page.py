@@ -14,6 +14,7 @@ from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.models import Employee, Observation
 from floorcoach.screens.home import _outcome_text
+from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import fill_table
 from floorcoach.widgets.trend_grid import TrendGrid
 
@@ -22,7 +23,7 @@ TIMELINE_COLUMNS = ("When", "Behaviour", "Outcome", "Note", "Touch point", "By")
 BEHAVIOUR_WIDTH = 40
 
 
-class EmployeePage(Screen):
+class EmployeePage(ShowsRecords, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("o", "log", "Log observation", id="log-for-employee"),
@@ -66,6 +67,10 @@ class EmployeePage(Screen):
     def on_screen_resume(self) -> None:
         if not self.erased:  # nothing left to load once the person is erased (ctrl+x)
             self.refresh_data()
+
+    @property
+    def records_about(self) -> str:
+        return self.employee.id
 
     def _show_header(self) -> None:
         e = self.employee
@@ -229,7 +234,9 @@ class EmployeePage(Screen):
             yes="Delete",
             done=lambda _: (
                 self.notify("Deleted; the history keeps a record of it"),
-                self.refresh_data(),
+                self.app.records_changed(
+                    {Records.OBSERVATIONS, Records.FOLLOW_UPS}, employee_id=observation.employee_id
+                ),
             ),
         )
 
@@ -243,9 +250,10 @@ class EmployeePage(Screen):
             if result is None:
                 return
             self.erased = True
+            # Told before the page closes, so the screen it uncovers loads once, on resume.
+            self.app.records_changed(employee_id=employee_id, erased=True)
             if self.app.screen is self:
                 self.dismiss()
-            self.app.refresh_screens(except_about=employee_id)
 
         self.app.push_screen(EraseDialog(self.employee), after)
 

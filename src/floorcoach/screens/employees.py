@@ -12,12 +12,13 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from floorcoach.display import safe_text
 from floorcoach.models import Employee
+from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import fill_table
 
 PAGE = 200  # a page of rows: DataTable measures every cell, so never load the whole roster
 
 
-class EmployeesScreen(Screen):
+class EmployeesScreen(ShowsRecords, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("a", "add", "Add", id="add-employee"),
@@ -30,6 +31,8 @@ class EmployeesScreen(Screen):
         Binding("ctrl+r", "toggle_inactive", "Inactive", id="show-inactive"),
         Binding("ctrl+x", "erase", "Erase", id="erase-employee"),
     ]
+
+    SHOWS = frozenset({Records.EMPLOYEES})
 
     def __init__(self) -> None:
         super().__init__()
@@ -170,7 +173,7 @@ class EmployeesScreen(Screen):
         def done(updated: Employee) -> None:
             state = "reactivated" if updated.active else "deactivated (records kept)"
             self.notify(f"{safe_text(updated.name)} {state}", markup=False)
-            self.refresh_data()
+            self.app.records_changed({Records.EMPLOYEES}, employee_id=updated.id)
 
         self.app.run_db(lambda store: set_active(store, employee.id, active, by=by), done=done)
 
@@ -184,6 +187,6 @@ class EmployeesScreen(Screen):
 
         def after(result) -> None:
             if result is not None:
-                self.app.refresh_screens(except_about=employee.id)
+                self.app.records_changed(employee_id=employee.id, erased=True)
 
         self.app.push_screen(EraseDialog(employee), after)

@@ -20,6 +20,7 @@ from textual.widgets import Checkbox, Footer, Header, Input, Label, ProgressBar,
 from floorcoach import export
 from floorcoach.display import safe_text
 from floorcoach.store import StoreError
+from floorcoach.widgets.records_changed import ShowsRecords
 
 KIND_LABELS = {
     "observations": "Observations (one row per observation)",
@@ -29,7 +30,7 @@ KIND_LABELS = {
 PREVIEW_DELAY = 0.3  # seconds of quiet typing before the row count is asked again
 
 
-class ExportScreen(Screen):
+class ExportScreen(ShowsRecords, Screen):
     BINDINGS = [
         Binding("ctrl+s", "export", "Export", id="export-write", priority=True),
         Binding("escape", "back_or_cancel", "Back / cancel", id="export-back"),

@@ -21,6 +21,7 @@ from textual.widgets.selection_list import Selection
 from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.widgets.confirm import ConfirmDialog
+from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import measure_now
 from floorcoach.widgets.team_select import TeamSelect
 
@@ -35,7 +36,7 @@ def _status(period, today: date) -> Text:
     return Text("running", style="bold")
 
 
-class FocusScreen(Screen):
+class FocusScreen(ShowsRecords, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("n", "new", "New focus", id="new-focus"),
@@ -44,6 +45,8 @@ class FocusScreen(Screen):
         Binding("delete,ctrl+d", "delete", "Delete", id="delete-focus", show=False),
         Binding("h", "history", "History", id="focus-history"),
     ]
+
+    SHOWS = frozenset({Records.FOCUS})
 
     def __init__(self) -> None:
         super().__init__()
@@ -131,7 +134,10 @@ class FocusScreen(Screen):
             f"The focus for {period.scope} will {what}. Go ahead?",
             lambda store: end_focus(store, period.id, by=by, expected_version=period.version),
             yes="End it",
-            done=lambda _: (self.notify("Focus ended"), self.refresh_data()),
+            done=lambda _: (
+                self.notify("Focus ended"),
+                self.app.records_changed({Records.FOCUS}),
+            ),
             failed=lambda _: self.refresh_data(),
         )
 
@@ -148,7 +154,10 @@ class FocusScreen(Screen):
             "Trends will no longer mark it. The history keeps a record.",
             lambda store: delete_focus(store, period.id, by=by, expected_version=period.version),
             yes="Delete",
-            done=lambda _: (self.notify("Deleted; the history keeps it"), self.refresh_data()),
+            done=lambda _: (
+                self.notify("Deleted; the history keeps it"),
+                self.app.records_changed({Records.FOCUS}),
+            ),
             failed=lambda _: self.refresh_data(),
         )
 
@@ -311,6 +320,7 @@ class FocusForm(Screen):
             title="Saved",
             markup=False,
         )
+        self.app.records_changed({Records.FOCUS})  # before closing: the list loads once
         self.dismiss(period)
 
     def _failed(self, exc: Exception) -> None:

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from floorcoach import clock
 from floorcoach.display import safe_text
+from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import fill_table
 
 PAGE = 300  # DataTable measures every cell: a page, never everything
@@ -64,8 +65,8 @@ class CloseFollowUpDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def close_by_hand(screen: Screen, follow_up, after) -> None:
-    """Ask for a note, close the follow-up, then call `after()` (shared by two screens)."""
+def close_by_hand(screen: Screen, follow_up) -> None:
+    """Ask for a note, close the follow-up, then tell every screen (shared by two screens)."""
     from floorcoach.coaching import close_followup
 
     app = screen.app
@@ -79,19 +80,29 @@ def close_by_hand(screen: Screen, follow_up, after) -> None:
             lambda store: close_followup(
                 store, follow_up.coaching_id, follow_up.behaviour_id, note, by=by
             ),
-            done=lambda _: (app.notify("Follow-up closed with your note", timeout=4), after()),
+            done=lambda _: (
+                app.notify("Follow-up closed with your note", timeout=4),
+                app.records_changed(
+                    {Records.FOLLOW_UPS, Records.COACHING}, employee_id=follow_up.employee_id
+                ),
+            ),
         )
 
     app.push_screen(CloseFollowUpDialog(what), answered)
 
 
-class FollowUpsScreen(Screen):
+class FollowUpsScreen(ShowsRecords, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back-from-follow-ups"),
         Binding("enter", "open_record", "Open coaching", id="open-coaching-record"),
         Binding("x", "close_follow_up", "Close by hand", id="close-follow-up"),
         Binding("o", "log", "Log observation", id="log-for-follow-up"),
     ]
+
+    # Open follow-ups (an observation checks them), their sessions, the names.
+    SHOWS = frozenset(
+        {Records.FOLLOW_UPS, Records.COACHING, Records.OBSERVATIONS, Records.EMPLOYEES}
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -185,7 +196,7 @@ class FollowUpsScreen(Screen):
     def action_close_follow_up(self) -> None:
         follow_up = self._selected()
         if follow_up is not None:
-            close_by_hand(self, follow_up, self.refresh_data)
+            close_by_hand(self, follow_up)
 
     def action_log(self) -> None:
         from floorcoach.employees import get_employee

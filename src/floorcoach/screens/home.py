@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach import clock
 from floorcoach.display import safe_text
+from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import fill_table
 
 TODAY_ROWS = 60  # a shift's worth; the title gives the full count
@@ -27,7 +28,7 @@ ctrl+p      every screen and action
 ctrl+q      quit"""
 
 
-class HomeScreen(Screen):
+class HomeScreen(ShowsRecords, Screen):
     BINDINGS = [
         Binding("o", "app.log_observation", "Log observation", id="log"),
         Binding("a", "app.log_again", "Again, same person", id="log-again"),
@@ -44,6 +45,11 @@ class HomeScreen(Screen):
             show=False,
         ),
     ]
+
+    # Today's observations, follow-ups due, recognition : correction, who's next.
+    SHOWS = frozenset(
+        {Records.OBSERVATIONS, Records.COACHING, Records.FOLLOW_UPS, Records.EMPLOYEES}
+    )
 
     def __init__(self) -> None:
         super().__init__()

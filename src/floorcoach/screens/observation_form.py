@@ -24,6 +24,7 @@ from floorcoach.widgets.behaviour_picker import BehaviourPicker
 from floorcoach.widgets.employee_picker import EmployeePicker
 from floorcoach.widgets.key_choice import Choice, KeyChoice
 from floorcoach.widgets.record_form import RecordForm
+from floorcoach.widgets.records_changed import Records
 
 OUTCOMES = [
     Choice(("m", "1"), "met", "met"),
@@ -42,6 +43,8 @@ class ObservationForm(RecordForm, Screen):
     """Full-screen form; `editing` switches it to correcting an existing observation."""
 
     DISCARD_QUESTION = "Discard this observation? What you typed will be lost."
+    # A new or corrected observation can check (or uncheck) a coaching follow-up.
+    RECORDS = frozenset({Records.OBSERVATIONS, Records.FOLLOW_UPS})
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save", priority=True),
         Binding("escape", "cancel", "Back", id="cancel"),

@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from floorcoach.widgets.records_changed import Records
+
 
 class RosterImportScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape", "close", "Close", id="close-import")]
@@ -49,7 +51,7 @@ class RosterImportScreen(ModalScreen[None]):
                 result_box.update(Text(str(outcome), style="bold red"))
             else:
                 result_box.update(Text(f"{path.name}: {outcome.summary()}", style="bold green"))
-                self.app.refresh_screens()
+                self.app.records_changed({Records.EMPLOYEES})  # the list behind reloads
 
         self.app.run_db(job, done=done)
 

@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from floorcoach import clock
 from floorcoach.display import safe_text
 from floorcoach.metrics import Counts
+from floorcoach.widgets.records_changed import ShowsRecords
 from floorcoach.widgets.table_fill import measure_now
 from floorcoach.widgets.team_select import TeamSelect
 from floorcoach.widgets.trend_grid import Palette, change_text, rate_text
@@ -104,7 +105,7 @@ _SORTS: list[tuple[str, str, Callable[[TeamWeekRow], Any], bool]] = [
 ]
 
 
-class TeamReviewScreen(Screen):
+class TeamReviewScreen(ShowsRecords, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding(

@@ -36,8 +36,8 @@ class WelcomeScreen(ModalScreen[None]):
             self.app.notify(
                 f"Loaded {result.employees} employees and {result.observations} observations"
             )
+            self.app.records_changed()  # before closing: home then loads once, on resume
             self.dismiss(None)
-            self.app.refresh_screens()
 
         you = self.app.supervisor
         self.app.run_db(lambda store: generate_demo(store, you=you), done=done)

@@ -18,6 +18,7 @@ from textual.widgets import Input, Static
 
 from floorcoach import clock
 from floorcoach.widgets.confirm import ConfirmDialog
+from floorcoach.widgets.records_changed import Records
 
 if TYPE_CHECKING:
     from floorcoach.drafts import Draft, DraftWriter
@@ -31,13 +32,15 @@ class RecordForm:
 
     Hooks: `DISCARD_QUESTION`, `_draft_form` (the draft's name), `_draft_fields()`,
     `_draft_label()` and `_apply_draft(draft)`; the form has `employee` and `editing`.
-    Saving: `_start_save(job)` runs the job, then the form's `_saved(record)`; for a save
+    Saving: `_start_save(job)` runs the job, tells every screen that records of the kinds
+    in `RECORDS` changed, then calls the form's `_saved(record)`; for a save
     that meets a change someone else made meanwhile: `RECORD_NAME`,
     `_fetch_current(store, record_id)` (runs in a worker), `_describe_current(record)` and
     `_reload_from(record)`.
     """
 
     RECORD_NAME = "record"
+    RECORDS: frozenset[Records]  # what saving this form changes
 
     DISCARD_QUESTION = "Discard this record? What you typed will be lost."
     _drafts: DraftWriter | None = None
@@ -56,10 +59,16 @@ class RecordForm:
         self._status("Saving…")
         self.app.run_db(
             job,
-            done=self._saved,
+            done=self._announce_saved,
             failed=self._save_failed,
             asks_on_conflict=self.editing is not None,
         )
+
+    def _announce_saved(self, result: Any) -> None:
+        """Tell every screen what changed, then let the form finish: told before the form
+        closes, the screen it uncovers loads once, on resume."""
+        self.app.records_changed(self.RECORDS, employee_id=self.employee.id)
+        self._saved(result)
 
     def _save_failed(self, exc: Exception) -> None:
         """Say why a save failed; when someone else changed the record meanwhile, ask."""

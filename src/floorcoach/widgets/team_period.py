@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from textual.widgets import Select
 
+from floorcoach.widgets.records_changed import ShowsRecords
 from floorcoach.widgets.team_select import TeamSelect
 
 
-class TeamPeriodScreen:
+class TeamPeriodScreen(ShowsRecords):
     """Mixin for a Screen with one TeamSelect, a `weeks` span and `refresh_data()`.
 
     `refresh_data` records the team it loaded in `_loaded_team`, so the select announcing
-    the value it already shows does not load everything twice.
+    the value it already shows does not load everything twice. Changed records reach it
+    as `RecordsChanged` (ShowsRecords).
     """
 
     SPANS: tuple[int | None, ...] = (4, 12, 52)
