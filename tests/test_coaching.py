@@ -121,6 +121,15 @@ def test_a_follow_up_before_the_conversation_is_refused(store, team):
     assert same_day.follow_up_due == date(2026, 11, 20)
 
 
+def test_a_follow_up_more_than_a_year_ahead_is_refused_for_the_cli_and_the_form(store, team):
+    # The one core rule behind `coach --follow-up` and the coaching form's Due field.
+    with pytest.raises(StoreError, match="more than a year after the conversation"):
+        coach(store, team[0], at(20, 10), follow_up_due=date(9999, 12, 31))
+    assert coaching_for_employee(store, team[0].id) == []
+    a_year_on = coach(store, team[0], at(20, 10), follow_up_due=date(2027, 11, 20))
+    assert a_year_on.follow_up_due == date(2027, 11, 20)
+
+
 def test_a_session_needs_a_behaviour_what_was_said_and_an_action(team):
     base = {"employee_id": team[0].id, "kind": "corrective", "said": "x", "agreed_action": "y"}
     with pytest.raises(ValidationError, match="at least one behaviour"):

@@ -44,3 +44,35 @@ async def test_a_mistyped_year_is_refused_in_the_form_and_nothing_is_saved(db_pa
         assert "Not saved" in status and "check the year" in status
     with Store.open(db_path) as store:
         assert employee_timeline(store, team[0].id) == []
+
+
+async def test_a_time_the_clocks_skipped_is_refused_in_the_form_saying_why(
+    db_path, team, monkeypatch
+):
+    import time
+
+    from textual.widgets import Input
+
+    from floorcoach.screens.observation_form import ObservationForm
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    monkeypatch.setenv("FLOORCOACH_NOW", "2026-11-25T12:00:00+01:00")
+    try:
+        app = FloorcoachApp(db_path=db_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(app, pilot)
+            await press_all(app, pilot, "o", "a", "m", "i", "enter", "1", "m")
+            form = app.screen
+            assert isinstance(form, ObservationForm)
+            form.query_one("#when", Input).focus()
+            await pilot.press(*"2026-03-29T02:30")
+            await press_all(app, pilot, "ctrl+s")
+            assert app.screen is form
+            status = str(form.query_one("#status").render())
+            assert "does not exist in your time zone" in status
+    finally:
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
+    with Store.open(db_path) as store:
+        assert employee_timeline(store, team[0].id) == []

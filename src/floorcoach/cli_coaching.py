@@ -63,7 +63,12 @@ def cmd_coach(args: argparse.Namespace) -> int:
     from floorcoach.employees import find_employee
 
     held_at = parse_at(args.at)
-    due = _parse_date(args.follow_up, "--follow-up") if args.follow_up else None
+    due = _parse_date(args.follow_up, "--follow-up") if args.follow_up is not None else None
+    if due is not None:
+        held_on = clock.local_date(held_at or clock.now())
+        problem = clock.implausible_follow_up(due, held_on)
+        if problem:
+            raise CliError(f"--follow-up {due.isoformat()} {problem}")
     with _open(args) as store:
         employee = find_employee(store, args.employee)
         try:

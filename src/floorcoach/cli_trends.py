@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from floorcoach.cli import EXIT_OK, CliError, _open, _write_rows
+from floorcoach.cli import EXIT_OK, CliError, _open, _plain, _write_rows
 
 RATE_DECIMALS = 4  # as in the HR exports: 0.6667
 
@@ -101,7 +101,8 @@ def cmd_trend(args: argparse.Namespace) -> int:
         )
     if args.format == "table":
         print(
-            f"{employee.name} ({employee.employee_ref or 'no ref'}, team {employee.team or '-'})"
+            f"{_plain(employee.name)} ({_plain(employee.employee_ref or 'no ref')}, "
+            f"team {_plain(employee.team or '-')})"
             f": {trend.weeks[0]} to {trend.weeks[-1]}, {trend.total.observations} observations,"
             f" met-rate {_rate(trend.total.met_rate, 'table') or '–'}"
         )
@@ -155,7 +156,7 @@ def cmd_team(args: argparse.Namespace) -> int:
     ]
     if table:
         keep = (0, 1, 2, 3, 4, 10, 11, 12, 14)
-        print(f"Team {args.team if args.team is not None else '(everyone)'}, week {week}")
+        print(f"Team {_plain(args.team) if args.team is not None else '(everyone)'}, week {week}")
         _write_rows("table", [TEAM_HEADER[i] for i in keep], [[r[i] for i in keep] for r in out])
     else:
         _write_rows("csv", TEAM_HEADER, out)

@@ -270,6 +270,13 @@ def _snapshot(session: CoachingSession, private_note: str) -> dict:
     return data
 
 
+def _check_follow_up(due: date, held_at: datetime) -> None:
+    """One rule for the CLI, the form and corrections (`clock.implausible_follow_up`)."""
+    problem = clock.implausible_follow_up(due, clock.local_date(held_at))
+    if problem:
+        raise StoreError(f"the follow-up ({due.isoformat()}) {problem}")
+
+
 def _check_input(store: Store, data: CoachingInput, held_at: datetime) -> None:
     from floorcoach.behaviours import get_behaviour
     from floorcoach.employees import get_employee
@@ -285,12 +292,8 @@ def _check_input(store: Store, data: CoachingInput, held_at: datetime) -> None:
             raise StoreError(
                 f"unknown behaviour '{behaviour_id}' (see `floorcoach catalogue list`)"
             )
-    held_day = clock.local_date(held_at)
-    if data.follow_up_due is not None and data.follow_up_due < held_day:
-        raise StoreError(
-            f"the follow-up ({data.follow_up_due.isoformat()}) cannot be before the "
-            f"conversation ({held_day.isoformat()})"
-        )
+    if data.follow_up_due is not None:
+        _check_follow_up(data.follow_up_due, held_at)
     for observation_id in data.observation_ids:
         row = store.conn.execute(
             "SELECT employee_id FROM observation WHERE id = ?", (observation_id,)
@@ -454,10 +457,8 @@ def edit_coaching(
             raise StoreError("a coaching session cannot be moved to another employee")
         held_at = data.held_at or before.held_at
         _check_input(store, data, held_at)
-        held_day = clock.local_date(held_at)
         due = data.follow_up_due or before.follow_up_due
-        if due < held_day:
-            raise StoreError("the follow-up cannot be before the conversation")
+        _check_follow_up(due, held_at)
         conn.execute(
             "UPDATE coaching_session SET held_at = ?, local_date = ?, kind = ?, said = ?, "
             "agreed_action = ?, follow_up_due = ?, acknowledged = ?, employee_comment = ?, "

@@ -119,6 +119,59 @@ def has_real_records(store: Store) -> bool:
     return bool(row[0])
 
 
+# Middle initials that tell apart people whose first and last name are taken.
+_INITIALS = "ABCDEFGHJKLMNPRSTVW"
+_FIRST_REF = 10000
+
+
+class _DemoNames:
+    """New, distinct demo names: a first and a last name from the lists while unused pairs
+    remain (drawn as they always were, so a seed gives the same people), then the same with
+    a middle initial, then with a number — so any number of people gets a name."""
+
+    def __init__(self, rng: random.Random, taken: set[str]) -> None:
+        self.rng = rng
+        self.used = set(taken)
+        pairs = {f"{first} {last}" for first in FIRST for last in LAST}
+        self.free_pairs = len(pairs - self.used)
+        self.numbers: dict[str, int] = {}
+
+    def new(self) -> str:
+        rng = self.rng
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        name = f"{first} {last}"
+        if self.free_pairs:
+            while name in self.used:
+                name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            self.free_pairs -= 1
+        else:
+            name = self._told_apart(first, last)
+        self.used.add(name)
+        return name
+
+    def _told_apart(self, first: str, last: str) -> str:
+        for initial in _INITIALS:
+            name = f"{first} {initial}. {last}"
+            if name not in self.used:
+                return name
+        number = self.numbers.get(f"{first} {last}", 2)
+        while f"{first} {last} {number}" in self.used:
+            number += 1
+        self.numbers[f"{first} {last}"] = number + 1
+        return f"{first} {last} {number}"
+
+
+def _first_free_ref(store: Store) -> int:
+    """Where demo refs start: 010000, or after the highest all-digit ref already there, so
+    a second demo (`--force`) never takes a ref someone has."""
+    rows = store.conn.execute(
+        "SELECT employee_ref FROM employee "
+        "WHERE employee_ref GLOB '[0-9]*' AND employee_ref NOT GLOB '*[^0-9]*'"
+    )
+    highest = max((int(row[0]) for row in rows), default=0)
+    return max(_FIRST_REF, highest + 1)
+
+
 def generate_demo(
     store: Store,
     *,
@@ -135,6 +188,8 @@ def generate_demo(
     """
     if employees < 1 or weeks < 1:
         raise StoreError("--employees and --weeks must be at least 1")
+    if weeks > 520:  # ten years; more reaches back past any plausible record
+        raise StoreError(f"--weeks must be at most 520 (ten years), not {weeks}")
     if has_real_records(store) and not force:
         raise StoreError(
             f"{store.path} already holds records; demo data would mix with them. "
@@ -149,18 +204,16 @@ def generate_demo(
     start_day = today - timedelta(weeks=weeks)
     now_text = clock.utc_text(clock.now())
     people = []
-    used_names: set[str] = set()
+    names = _DemoNames(rng, {row[0] for row in store.conn.execute("SELECT name FROM employee")})
+    first_ref = _first_free_ref(store)
     for index in range(employees):
-        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-        while name in used_names:
-            name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-        used_names.add(name)
+        name = names.new()
         trend = rng.choice(("improving", "slipping", "steady", "steady", "strong"))
         base = {"improving": 0.45, "slipping": 0.85, "steady": 0.7, "strong": 0.88}[trend]
         people.append(
             {
                 "id": new_id(),
-                "employee_ref": f"{10000 + index * 7 + rng.randint(0, 6):06d}",
+                "employee_ref": f"{first_ref + index * 7 + rng.randint(0, 6):06d}",
                 "name": name,
                 "team": TEAMS[index % min(len(TEAMS), max(1, employees // 4))],
                 "trend": trend,

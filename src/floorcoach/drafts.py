@@ -7,7 +7,8 @@ name (`observation`, `observation-<id>` for a correction, `coaching` …) so any
 use this. Drafts never go into the database: saving one must not wait for a write lock,
 and a draft is not a record until the person saves it.
 
-A draft names the employee it is about, so `employee forget` can erase drafts too.
+A draft names the employee it is about, so `employee forget` can erase drafts too; a
+draft where a name was typed but nobody picked yet is found by what was typed.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import json
 import os
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from floorcoach import clock
-from floorcoach.safefiles import write_atomically
+from floorcoach.safefiles import PARTIAL_PATTERN, write_atomically
 
 _FORM_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,120}$")
 FORMAT = 1
@@ -182,6 +184,75 @@ def discard_drafts_about(db_path: Path, employee_id: str) -> int:
         except OSError:
             continue
         if mentions:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+# The shortest start of a name or ref that counts as typing it ("Yo" says no one).
+MIN_TYPED = 3
+
+
+def _words(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+def _fits(typed: str, name: str, ref: str) -> bool:
+    """`typed` (already `_words`) is this name or ref, holds the whole name, or starts it."""
+    if not typed:
+        return False
+    if typed in (name, ref):
+        return True
+    if name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", typed):
+        return True
+    return len(typed) >= MIN_TYPED and (name.startswith(typed) or ref.startswith(typed))
+
+
+def typed_for(
+    typed: str, name: str, ref: str | None, others: Iterable[tuple[str, str | None]] = ()
+) -> bool:
+    """Whether text typed in an employee search, not yet picked, meant this person.
+
+    It does when it is their whole ref; or their whole name, a text holding their whole
+    name, or a start of their name or ref at least MIN_TYPED characters long — as long
+    as it fits none of `others` (everyone else, as (name, ref)) the same way. A draft
+    that may be about someone else is kept: removing it would lose their work.
+    """
+    text, ref_text = _words(typed), _words(ref)
+    if ref_text and text == ref_text:
+        return True  # refs are unique
+    if not _fits(text, _words(name), ref_text):
+        return False
+    return not any(_fits(text, _words(n), _words(r)) for n, r in others)
+
+
+def discard_drafts_typed_for(
+    db_path: Path,
+    name: str,
+    ref: str | None,
+    *,
+    others: Iterable[tuple[str, str | None]] = (),
+) -> int:
+    """Remove drafts where no one was picked yet but the search text meant this person
+    (`typed_for`); returns how many. Drafts about a picked person are left to their id."""
+    folder = drafts_dir(db_path)
+    if not folder.is_dir():
+        return 0
+    others = list(others)
+    removed = 0
+    for path in sorted(folder.iterdir()):
+        if PARTIAL_PATTERN.match(path.name) or not path.is_file():
+            continue
+        try:
+            payload = json.loads(path.read_bytes().decode("utf-8"))
+            fields = payload["fields"]
+            typed = fields.get("employee_filter")
+            picked = payload.get("employee_id") or fields.get("employee")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+        if picked or not isinstance(typed, str):
+            continue
+        if typed_for(typed, name, ref, others):
             path.unlink(missing_ok=True)
             removed += 1
     return removed

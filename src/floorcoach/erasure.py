@@ -10,17 +10,25 @@ The log (`erasure_log`) keeps when, by whom, the person's random internal id and
 many rows of each table went — never a name, a ref or any content.
 
 Deleted content must not stay readable in the file: the deletion runs with
-`PRAGMA secure_delete = ON` (freed space is overwritten with zeros) and is followed by a
-`wal_checkpoint(TRUNCATE)`, which writes the zeroed pages into the database file and
-empties the write-ahead log that still held the old pages. Earlier backup copies are
-separate files and still contain the person; `erase_employee` lists those it finds.
+`PRAGMA secure_delete = ON` (freed space is overwritten with zeros, in the pages the
+deletion writes) and is followed by a `wal_checkpoint(TRUNCATE)`, which copies those
+pages over the old ones in the database file and empties the write-ahead log, which may
+hold older copies of them. Another program in the middle of a read (sqlite3, a backup
+tool) keeps SQLite from overwriting the pages it may still read: then the old copies stay
+in the database file — and in the log, if it held any — until the last program that has
+the database open closes it, and `ErasureResult.still_readable_in` says which files.
+The checkpoint waits only a moment for such a reader, so `forget` never hangs on one.
+
+Drafts and partly written files can hold the person too: drafts about them (picked, or
+their name or ref typed), and floorcoach's leftover `.partial` files, are removed;
+earlier backup copies and partials still being written are listed, not touched.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +39,11 @@ from floorcoach.store import Store, StoreError, new_id
 LOG_TABLE = "erasure_log"
 PERSON_COLUMN = "employee_id"
 _CASCADING = ("CASCADE", "SET NULL", "SET DEFAULT")
+# How long the checkpoints wait for other programs' reads and writes. The first, before
+# the erasure, only empties the log when nobody is busy; the second, after it, gets a
+# reader that is just finishing a query (a floorcoach window) out of the way.
+EMPTY_LOG_WAIT_MS = 250
+SCRUB_WAIT_MS = 2000
 
 
 class _DryRun(Exception):
@@ -39,11 +52,22 @@ class _DryRun(Exception):
 
 @dataclass(frozen=True)
 class ErasureResult:
+    """What was erased, and where the person may still be found.
+
+    `wal_cleared`: the write-ahead log was emptied after the erasure. When another
+    program was reading, `still_readable_in` names the files (the database file, its
+    `-wal`) that still hold old copies of the erased pages until the last program that
+    has the database open closes it. `partials_left`: partly written floorcoach files
+    that may hold them and could not be removed, or belong to a floorcoach still running.
+    """
+
     employee: Employee
     counts: dict[str, int]
     drafts_removed: int = 0
     wal_cleared: bool = True
     backups_with_person: list[Path] = field(default_factory=list)
+    still_readable_in: list[Path] = field(default_factory=list)
+    partials_left: list[Path] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -182,6 +206,20 @@ def _rank(order: list[str], table: str) -> tuple[int, str]:
     return (order.index(table) if table in order else len(order), table)
 
 
+def still_readable_message(paths: list[Path]) -> str:
+    """Where old copies of the erased records remain, and until when, in one sentence."""
+    named = " and ".join(
+        f"{path} ({'its write-ahead log' if path.name.endswith('-wal') else 'the database file'})"
+        for path in paths
+    )
+    return (
+        "another program was reading or writing the database, so SQLite could not "
+        f"overwrite the old copies of their records yet: they are still readable in {named} "
+        "until the last program that has the database open (floorcoach, sqlite3, a backup "
+        "tool) closes it"
+    )
+
+
 def plan_erasure(store: Store, employee_id: str) -> dict[str, int]:
     """How many rows of each table erasing this person would remove; nothing is changed.
 
@@ -204,14 +242,21 @@ def plan_erasure(store: Store, employee_id: str) -> dict[str, int]:
 def erase_employee(store: Store, employee_id: str, *, by: str) -> ErasureResult:
     """Erase the person and every record about them; log the fact; scrub the file."""
     from floorcoach.backup import backup_copies
-    from floorcoach.drafts import discard_drafts_about
+    from floorcoach.drafts import discard_drafts_about, discard_drafts_typed_for
     from floorcoach.employees import get_employee
 
     employee = get_employee(store, employee_id)
     conn = store.conn
+    wal = store.path.with_name(f"{store.path.name}-wal")
+    secure_delete = conn.execute("PRAGMA secure_delete").fetchone()[0]
     conn.execute("PRAGMA secure_delete = ON")
     try:
+        # Empty the log first, so that if a reader later keeps the erased pages, the old
+        # copies are only in the database file: the log then holds nothing of the person.
+        _checkpoint(conn, EMPTY_LOG_WAIT_MS)
         with store.write():
+            # Under the write lock nobody can add to the log: an empty one stays ours.
+            log_held_pages = _size(wal) > 0
             counts = _erase_rows(store, employee_id)
             conn.execute(
                 f"INSERT INTO {LOG_TABLE}(id, erased_at, erased_by, subject_id, counts) "
@@ -224,22 +269,70 @@ def erase_employee(store: Store, employee_id: str, *, by: str) -> ErasureResult:
                     json.dumps(counts, sort_keys=True),
                 ),
             )
-        wal_cleared = _scrub_write_ahead_log(conn)
+        wal_cleared, all_copied = _checkpoint(conn, SCRUB_WAIT_MS)
     finally:
-        conn.execute("PRAGMA secure_delete = OFF")
-    drafts_removed = discard_drafts_about(store.path, employee_id)
+        conn.execute(f"PRAGMA secure_delete = {_SECURE_DELETE.get(secure_delete, 'OFF')}")
+    still_readable_in = []
+    if not all_copied:  # the file still has the pages as they were before the erasure
+        still_readable_in.append(store.path)
+    if not wal_cleared and log_held_pages:  # and the log its older copies of them
+        still_readable_in.append(wal)
+    others = conn.execute("SELECT name, employee_ref FROM employee").fetchall()
+    drafts_removed = discard_drafts_about(store.path, employee_id) + discard_drafts_typed_for(
+        store.path, employee.name, employee.employee_ref, others=others
+    )
     holding = [p for p in backup_copies(store.path) if _copy_holds(p, employee_id)]
-    return ErasureResult(employee, counts, drafts_removed, wal_cleared, holding)
+    return ErasureResult(
+        employee,
+        counts,
+        drafts_removed,
+        wal_cleared,
+        holding,
+        still_readable_in,
+        _remove_partials(store.path),
+    )
 
 
-def _scrub_write_ahead_log(conn: sqlite3.Connection, attempts: int = 20) -> bool:
-    """Copy the zeroed pages into the file and empty the WAL; False if others kept it busy."""
-    for _ in range(attempts):
-        busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        if not busy:
-            return True
-        time.sleep(0.1)
-    return False
+_SECURE_DELETE = {0: "OFF", 1: "ON", 2: "FAST"}
+
+
+def _checkpoint(conn: sqlite3.Connection, wait_ms: int) -> tuple[bool, bool]:
+    """`wal_checkpoint(TRUNCATE)`, waiting at most `wait_ms` for other programs.
+
+    Returns (the log was emptied, every page in it was copied into the database file).
+    A reader in the middle of a read blocks both: SQLite keeps the pages it may read.
+    The connection's own, longer busy timeout (for writes) is put back afterwards.
+    """
+    previous = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+    try:
+        busy, in_log, copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.OperationalError:
+        return False, False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(previous)}")
+    return not busy, in_log == copied
+
+
+def _size(path: Path) -> int:
+    # stat, never open: closing a file SQLite has open would drop its locks (POSIX).
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _remove_partials(db_path: Path) -> list[Path]:
+    """Remove floorcoach's stale partly written files next to the database and in its
+    drafts folder; returns those left: could not be removed, or still being written."""
+    from floorcoach.drafts import drafts_dir
+    from floorcoach.safefiles import find_partials, remove_stale_partials
+
+    left: list[Path] = []
+    for folder in (db_path.parent, drafts_dir(db_path)):
+        remove_stale_partials(folder)
+        left += [partial.path for partial in find_partials(folder)]
+    return left
 
 
 def _copy_holds(path: Path, employee_id: str) -> bool:

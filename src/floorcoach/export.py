@@ -37,8 +37,8 @@ from floorcoach.metrics import SQL_COUNTS, Counts
 from floorcoach.safefiles import (
     UnsafeTarget,
     is_disk_full,
-    new_partial,
     output_target,
+    partial_file,
     sync_folder,
 )
 from floorcoach.store import BUSY_TIMEOUT_MS, Store, StoreError
@@ -325,9 +325,16 @@ def parse_date(value: str | date | None, label: str) -> date | None:
         return None
     if _DATE_FORM.match(text):
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             pass
+        else:
+            if clock.FIRST_YEAR <= day.year <= clock.LAST_YEAR:
+                return day
+            raise ExportError(
+                f"{label} {value!r} is out of range: dates run from {clock.FIRST_YEAR} "
+                f"to {clock.LAST_YEAR}"
+            )
     raise ExportError(f"{label} {value!r} is not a valid date; write it as YYYY-MM-DD")
 
 
@@ -450,23 +457,19 @@ def _sink(
         problem = "is not a folder" if final.parent.exists() else "does not exist"
         raise ExportError(f"cannot write {out}: {final.parent} {problem}")
     try:
-        fd, temp = new_partial(final)
-    except OSError as exc:
-        raise _write_failed(final, exc) from None
-    writer = _FileWriter(fd)
-    try:
-        if excel:
-            writer.write(BOM)
-        yield writer.write
-        writer.finish()
-        os.replace(temp, final)
+        with partial_file(final) as (fd, temp):
+            writer = _FileWriter(fd)
+            try:
+                if excel:
+                    writer.write(BOM)
+                yield writer.write
+                writer.finish()
+                os.replace(temp, final)
+            finally:
+                writer.discard()
         sync_folder(final.parent)
     except OSError as exc:
         raise _write_failed(final, exc) from None
-    finally:
-        writer.discard()
-        with suppress(OSError):
-            temp.unlink()
 
 
 def _write_failed(final: Path, exc: OSError) -> ExportError:

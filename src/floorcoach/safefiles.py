@@ -77,16 +77,26 @@ def partial_name(target: Path) -> Path:
     )
 
 
-def new_partial(target: Path) -> tuple[int, Path]:
-    """Create an empty 0600 partial next to `target`; returns its open descriptor and path.
+@contextmanager
+def partial_file(target: Path) -> Iterator[tuple[int, Path]]:
+    """A new empty 0600 partial next to `target`: its open descriptor and its path.
 
-    Stale partials in the folder are removed first, so retries never pile up copies.
+    When the block fails — a signal included, even one that lands while the file is
+    being created — the partial and any -journal/-wal/-shm SQLite added beside it are
+    removed; when it succeeds the block has renamed it (or removed it) itself. Stale
+    partials in the folder are removed first, so retries never pile up copies.
     """
     private_folder(target.parent)
     remove_stale_partials(target.parent)
-    partial = partial_name(target)
-    fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    return fd, partial
+    partial = partial_name(target)  # named before it exists, so a failure can remove it
+    try:
+        fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        yield fd, partial
+    except BaseException:
+        for leftover in (partial, *(Path(f"{partial}{s}") for s in DATABASE_COMPANIONS)):
+            with suppress(OSError):
+                leftover.unlink()
+        raise
 
 
 @contextmanager
@@ -97,17 +107,14 @@ def replacing(target: Path) -> Iterator[Path]:
     The temporary name is unique, so two processes writing one target never share a file.
     A full disk raises DiskFull, with nothing left behind.
     """
-    fd, partial = new_partial(target)
-    os.close(fd)
     try:
-        yield partial
-        with partial.open("rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
-    except BaseException as exc:
-        for leftover in (partial, *(Path(f"{partial}{s}") for s in DATABASE_COMPANIONS)):
-            with suppress(OSError):
-                leftover.unlink()
+        with partial_file(target) as (fd, partial):
+            os.close(fd)
+            yield partial
+            with partial.open("rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(partial, target)
+    except OSError as exc:
         if is_disk_full(exc) and not isinstance(exc, DiskFull):
             raise DiskFull(exc.errno, f"the disk is full: {target} was not written") from exc
         raise

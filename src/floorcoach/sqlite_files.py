@@ -62,7 +62,7 @@ def copy_connection(
             conn.backup(dest)  # pages=-1: the whole database in one step, one snapshot
             # A standalone file: no -wal needed next to the copy to read it.
             dest.execute("PRAGMA journal_mode = DELETE")
-            checkup = check_connection(dest, target)
+            checkup = check_connection(dest, target, thorough=False)
             if not checkup.ok:
                 raise DamagedCopy(checkup)
             if mark_backup_of is not None:
@@ -97,12 +97,20 @@ class Checkup:
         return f"{self.path}: damaged: " + "; ".join(parts)
 
 
-def check_connection(conn: sqlite3.Connection, path: Path) -> Checkup:
-    """Run both checks on an open connection (a damaged file may fail the check itself)."""
+def check_connection(conn: sqlite3.Connection, path: Path, *, thorough: bool = True) -> Checkup:
+    """Check the database behind `conn` (a damaged file may fail the check itself).
+
+    Thorough (`floorcoach check`): `integrity_check`, which also matches every index to
+    its table, and `foreign_key_check`. Otherwise (every copy): `quick_check`, which finds
+    damaged pages and rows in a third of the time (4 s against 14 s on the 686 MB bench
+    database, whose copy takes 2 s), so a backup or an upgrade stays quick; links are
+    not checked there, so a readable file with a broken link can still be backed up.
+    """
+    pragma = "integrity_check" if thorough else "quick_check"
     try:
-        rows = conn.execute(f"PRAGMA integrity_check({MAX_PROBLEMS})").fetchall()
+        rows = conn.execute(f"PRAGMA {pragma}({MAX_PROBLEMS})").fetchall()
         problems = [row[0] for row in rows if row[0] != "ok"]
-        broken = len(conn.execute("PRAGMA foreign_key_check").fetchall())
+        broken = len(conn.execute("PRAGMA foreign_key_check").fetchall()) if thorough else 0
     except sqlite3.DatabaseError as exc:
         return Checkup(path, [str(exc)], 0)
     return Checkup(path, problems, broken)

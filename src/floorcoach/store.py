@@ -222,11 +222,16 @@ def _create_private_file(path: Path) -> None:
     never holds an empty file that floorcoach made: an empty file found there is someone
     else's, and is refused. If another floorcoach created it first, FileExistsError.
     """
-    from floorcoach.safefiles import new_partial, private_folder
+    from floorcoach.safefiles import partial_file, sync_folder
 
-    private_folder(path.parent)
-    fd, partial = new_partial(path)
-    os.close(fd)
+    with partial_file(path) as (fd, partial):
+        os.close(fd)
+        _link_new_database(partial, path)
+    sync_folder(path.parent)
+
+
+def _link_new_database(partial: Path, path: Path) -> None:
+    """Make `partial` a floorcoach database (application id, WAL) and give it the name."""
     try:
         conn = sqlite3.connect(str(partial))
         try:
@@ -248,9 +253,6 @@ def _create_private_file(path: Path) -> None:
                 os.fsync(handle.fileno())
     finally:
         partial.unlink(missing_ok=True)
-    from floorcoach.safefiles import sync_folder
-
-    sync_folder(path.parent)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -356,26 +358,32 @@ class Store:
             pass  # read-only or busy: it stays a backup, which only makes backups refuse it
 
     def _migrate(self, current: int) -> None:
-        """Every pending step in ONE transaction: a failure leaves the file as it was."""
+        """Every pending step in ONE transaction: a failure leaves the file as it was.
+
+        Foreign keys are off while the steps run, so rebuilding a table never fires the
+        ON DELETE actions of the rows that point at it (`migrations.reshape`). SQLite
+        ignores that pragma inside a transaction, so it is switched around BEGIN/COMMIT;
+        before COMMIT, `foreign_key_check` must find no more dangling rows than before.
+        """
+        from floorcoach.migrations import (
+            broken_references,
+            foreign_keys_off,
+            refuse_new_broken_references,
+        )
+
         migrations = _migrations()
-        with self.write():
+        with foreign_keys_off(self.conn), self.write():
             # Re-read inside the write lock: another process may have migrated first.
             now_at = self.conn.execute("PRAGMA user_version").fetchone()[0]
             pending = sorted(v for v in migrations if v > max(current, now_at))
             if not pending:
                 return
-            broken_before = len(self.conn.execute("PRAGMA foreign_key_check").fetchall())
+            broken_before = broken_references(self.conn)
             for target in pending:
                 migrations[target](self.db)
                 self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 self.conn.execute(f"PRAGMA user_version = {target}")
-            broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
-            if len(broken) > broken_before:  # a table rebuild lost the rows others point to
-                table, rowid, parent, _ = broken[0]
-                raise StoreError(
-                    f"after the upgrade, a row of {table} (rowid {rowid}) points to a missing "
-                    f"{parent} ({len(broken)} such rows)"
-                )
+            refuse_new_broken_references(self.conn, broken_before)
 
     @property
     def schema_version(self) -> int:

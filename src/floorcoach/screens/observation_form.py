@@ -309,10 +309,8 @@ class ObservationForm(RecordForm, Screen):
             return
         try:
             when = self._parse_when()
-        except ValueError:
-            self._status(
-                "When: write 'now', a time like 14:30, or a date and time 2026-11-24 14:30"
-            )
+        except ValueError as exc:
+            self._status(self._when_problem(exc))
             self.query_one("#when").focus()
             return
         try:

@@ -171,6 +171,8 @@ class EraseDialog(ModalScreen["ErasureResult | None"]):
         self._say(f"Nothing was erased: {exc}")
 
     def _erased(self, result: ErasureResult) -> None:
+        from floorcoach.erasure import still_readable_message
+
         app = self.app
         name = safe_text(result.employee.name)
         app.notify(f"Erased: {result.total} records about {name}", title="Erased", markup=False)
@@ -179,12 +181,23 @@ class EraseDialog(ModalScreen["ErasureResult | None"]):
                 f"Also removed {result.drafts_removed} unsaved draft(s) about them.",
                 markup=False,
             )
-        if not result.wal_cleared:
+        if result.still_readable_in:
+            message = still_readable_message(result.still_readable_in)
             app.notify(
-                "Another floorcoach has the database open: the old pages stay in the "
-                "write-ahead log until every floorcoach window is closed.",
+                f"{message[0].upper()}{message[1:]}.",
+                title="Not yet overwritten",
                 severity="warning",
-                timeout=20,
+                timeout=30,
+                markup=False,
+            )
+        for partial in result.partials_left:
+            app.notify(
+                f"The partly written file {partial} may hold their records and was not "
+                "removed (a floorcoach still running is writing it, or it cannot be "
+                "deleted): delete it once no floorcoach is running.",
+                title="A partial file may hold them",
+                severity="warning",
+                timeout=30,
                 markup=False,
             )
         for copy in result.backups_with_person:

@@ -116,6 +116,14 @@ class RecordForm:
             text = f"{clock.today().isoformat()}T{text}"
         return clock.parse_instant(text.replace(" ", "T", 1))
 
+    @staticmethod
+    def _when_problem(exc: ValueError) -> str:
+        """What to say about a `When` that `_parse_when` refused: the core's reason for a
+        time that cannot be (the clocks skipped it, an offset no zone has), else the forms."""
+        if isinstance(exc, clock.ImplausibleTime):
+            return f"When: {exc}"
+        return "When: write 'now', a time like 14:30, or a date and time 2026-11-24 14:30"
+
     def action_cancel(self) -> None:
         if not self.is_dirty:
             self._close_draft()
