@@ -444,3 +444,19 @@ async def test_a_damaged_page_met_by_a_screen_is_reported_not_swallowed(damaged)
         if isinstance(app.screen, ProblemScreen):
             shown.append(str(app.screen.problem))
     assert any("damaged" in m and "backup" in m for m in shown), shown
+
+
+def test_fewer_saved_changes_than_last_time_is_warned_about(live, tmp_path):
+    # What a deleted -wal leaves when no -shm is left to tell: the main file as it was
+    # before the latest saves. Restoring an older copy looks the same, and says so.
+    older = tmp_path / "older.db"
+    shutil.copy(live, older)
+    roster = tmp_path / "new.csv"
+    roster.write_text("employee_ref,name,team\n900001,New Person,Fashion\n")
+    assert floorcoach("roster", "import", str(roster), db=live).returncode == 0
+    shutil.copy(older, live)
+    done = floorcoach("roster", "list", db=live)
+    assert done.returncode == 0
+    assert "fewer saved changes" in done.stderr and "restored a backup" in done.stderr
+    again = floorcoach("roster", "list", db=live)
+    assert "fewer saved changes" not in again.stderr  # said once

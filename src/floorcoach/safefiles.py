@@ -100,30 +100,33 @@ def partial_file(target: Path) -> Iterator[tuple[int, Path]]:
 
 
 @contextmanager
-def replacing(target: Path) -> Iterator[Path]:
+def replacing(target: Path, *, durable: bool = True) -> Iterator[Path]:
     """Yield a new empty 0600 file next to `target`; when the block succeeds it is synced
     and renamed over `target`, and when it fails it is removed.
 
     The temporary name is unique, so two processes writing one target never share a file.
-    A full disk raises DiskFull, with nothing left behind.
+    A full disk raises DiskFull, with nothing left behind. `durable=False` skips the
+    syncs, for hints that may be lost in a power cut but must never be half written.
     """
     try:
         with partial_file(target) as (fd, partial):
             os.close(fd)
             yield partial
-            with partial.open("rb") as handle:
-                os.fsync(handle.fileno())
+            if durable:
+                with partial.open("rb") as handle:
+                    os.fsync(handle.fileno())
             os.replace(partial, target)
     except OSError as exc:
         if is_disk_full(exc) and not isinstance(exc, DiskFull):
             raise DiskFull(exc.errno, f"the disk is full: {target} was not written") from exc
         raise
-    sync_folder(target.parent)
+    if durable:
+        sync_folder(target.parent)
 
 
-def write_atomically(target: Path, data: bytes) -> Path:
-    """Replace `target` with `data`: private, synced, all or nothing."""
-    with replacing(target) as partial:
+def write_atomically(target: Path, data: bytes, *, durable: bool = True) -> Path:
+    """Replace `target` with `data`: private, synced (unless not `durable`), all or nothing."""
+    with replacing(target, durable=durable) as partial:
         partial.write_bytes(data)
     return target
 

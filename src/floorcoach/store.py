@@ -13,7 +13,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -290,6 +290,7 @@ class Store:
             store.warnings = warnings
             store._release = release
             store._prepare()
+            store._check_history_mark()
         except sqlite3.DatabaseError as exc:
             if conn is not None:
                 conn.close()
@@ -469,7 +470,52 @@ class Store:
             ),
         )
 
+    def _check_history_mark(self) -> None:
+        """Warn when the database holds fewer saved changes than it did when floorcoach
+        last closed it: a deleted `-wal` (with no `-shm` left to tell) or a restored copy.
+
+        Every saved change adds a line to the append-only history, whose AUTOINCREMENT
+        number never goes down, not even when an erasure removes lines; the number seen at
+        the last close is kept beside the drafts (`history-mark`).
+        """
+        number = _history_number(self.conn)
+        if number is None:
+            return
+        key = os.path.realpath(self.path)
+        mark = _MARKS.get(key)
+        if mark is None:
+            mark = _read_history_mark(self.path)
+        if mark is not None and number < mark:
+            self.warnings.append(
+                f"{self.path.name} holds fewer saved changes than when floorcoach last closed "
+                f"it (history line {number}, was {mark}). If you restored a backup, that is "
+                "expected. Otherwise its -wal was deleted or moved and the latest saves are "
+                "missing: quit floorcoach and put the -wal back if you have it."
+            )
+            _MARKS.pop(key, None)  # said once: the close keeps this as the database's state
+            return
+        if mark is not None:
+            _MARKS[key] = mark
+
+    def _keep_history_mark(self) -> None:
+        try:
+            number = _history_number(self.conn)
+        except sqlite3.Error:
+            return
+        key = os.path.realpath(self.path)
+        if number is None or _MARKS.get(key) == number:
+            return
+        _MARKS[key] = number
+        from floorcoach.drafts import drafts_dir
+        from floorcoach.safefiles import write_atomically
+
+        with suppress(OSError):  # a hint, not a record: a full disk must not stop a close
+            write_atomically(
+                drafts_dir(self.path) / HISTORY_MARK, str(number).encode(), durable=False
+            )
+
     def close(self) -> None:
+        self._keep_history_mark()
         self.conn.close()
         self._release()  # after the close: only then may this process read the file again
 
@@ -481,6 +527,29 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+HISTORY_MARK = "history-mark"
+_MARKS: dict[str, int] = {}  # the history number this process last saw or kept, per file
+
+
+def _history_number(conn: sqlite3.Connection) -> int | None:
+    try:
+        row = conn.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'record_history'"
+        ).fetchone()
+    except sqlite3.OperationalError:  # a new file, before its first migration
+        return None
+    return row[0] if row else 0
+
+
+def _read_history_mark(path: Path) -> int | None:
+    from floorcoach.drafts import drafts_dir
+
+    try:
+        return int((drafts_dir(path) / HISTORY_MARK).read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return None
 
 
 def backup_copy(store: Store, target: Path) -> Path:
