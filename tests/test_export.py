@@ -606,7 +606,7 @@ def test_the_exported_header_is_the_documented_one(store, tricky, tmp_path):
 
 
 def test_export_module_does_not_import_textual():
-    code = "import sys, floorcoach.export, floorcoach.cli_export; print('textual' in sys.modules)"
+    code = "import sys, floorcoach.export, floorcoach.cli.export; print('textual' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy()
     )

@@ -18,8 +18,9 @@ def core_modules() -> list[str]:
         for info in pkgutil.iter_modules(floorcoach.__path__)
         if info.name not in UI_MODULES
     ]
-    migrations = [f"{floorcoach.__path__[0]}/migrations"]
-    names += [f"floorcoach.migrations.{info.name}" for info in pkgutil.iter_modules(migrations)]
+    for package in ("migrations", "cli"):
+        folder = [f"{floorcoach.__path__[0]}/{package}"]
+        names += [f"floorcoach.{package}.{info.name}" for info in pkgutil.iter_modules(folder)]
     return sorted(names)
 
 

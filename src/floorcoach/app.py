@@ -226,13 +226,13 @@ class FloorcoachApp(App[int]):
         failed: Callable[[Exception], Any] | None,
         asks_on_conflict: bool = False,
     ) -> None:
-        from floorcoach.cli import _first_validation_message
+        from floorcoach.models import first_validation_message
         from floorcoach.store import ConflictError
 
         if asks_on_conflict and isinstance(exc, ConflictError) and failed is not None:
             failed(exc)  # the screen tells the person and asks what to do
             return
-        message = _first_validation_message(exc) if hasattr(exc, "errors") else str(exc)
+        message = first_validation_message(exc) if hasattr(exc, "errors") else str(exc)
         self.notify(
             message,
             title="Not saved" if failed else "Problem",

@@ -157,3 +157,14 @@ class HistoryEntry(BaseModel):
     changed_by: str
     before: dict | None = None
     after: dict | None = None
+
+
+def first_validation_message(exc: Exception) -> str:
+    """The first problem a model's validation found, as `field: message` for a person."""
+    errors = getattr(exc, "errors", lambda: [])()
+    if not errors:
+        return str(exc)
+    error = errors[0]
+    field = ".".join(str(p) for p in error.get("loc", ()))
+    message = error.get("msg", "invalid value").removeprefix("Value error, ")
+    return f"{field}: {message}" if field else message

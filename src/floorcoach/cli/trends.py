@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from floorcoach.cli import EXIT_OK, CliError, _open, _plain, _write_rows
+from floorcoach.cli.shared import EXIT_OK, CliError, open_store, plain, write_rows
 
 RATE_DECIMALS = 4  # as in the HR exports: 0.6667
 
@@ -74,7 +74,7 @@ def cmd_trend(args: argparse.Namespace) -> int:
 
     if args.weeks < 1 or args.weeks > 520:
         raise CliError(f"--weeks must be between 1 and 520, not {args.weeks}")
-    with _open(args) as store:
+    with open_store(args) as store:
         employee = find_employee(store, args.employee)
         trend = employee_trend(store, employee.id, weeks=args.weeks)
         info = behaviour_info(store, trend.behaviour_ids)
@@ -101,14 +101,14 @@ def cmd_trend(args: argparse.Namespace) -> int:
         )
     if args.format == "table":
         print(
-            f"{_plain(employee.name)} ({_plain(employee.employee_ref or 'no ref')}, "
-            f"team {_plain(employee.team or '-')})"
+            f"{plain(employee.name)} ({plain(employee.employee_ref or 'no ref')}, "
+            f"team {plain(employee.team or '-')})"
             f": {trend.weeks[0]} to {trend.weeks[-1]}, {trend.total.observations} observations,"
             f" met-rate {_rate(trend.total.met_rate, 'table') or '–'}"
         )
-        _write_rows("table", TREND_HEADER[:9], [row[:9] for row in rows])
+        write_rows("table", TREND_HEADER[:9], [row[:9] for row in rows])
     else:
-        _write_rows("csv", TREND_HEADER, rows)
+        write_rows("csv", TREND_HEADER, rows)
     return EXIT_OK
 
 
@@ -123,7 +123,7 @@ def cmd_team(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(f"--week: {exc}") from None
     week = week.upper()
-    with _open(args) as store:
+    with open_store(args) as store:
         if args.team is not None and args.team not in list_teams(store):
             raise CliError(
                 f"no active employee is in team '{args.team}' "
@@ -156,10 +156,10 @@ def cmd_team(args: argparse.Namespace) -> int:
     ]
     if table:
         keep = (0, 1, 2, 3, 4, 10, 11, 12, 14)
-        print(f"Team {_plain(args.team) if args.team is not None else '(everyone)'}, week {week}")
-        _write_rows("table", [TEAM_HEADER[i] for i in keep], [[r[i] for i in keep] for r in out])
+        print(f"Team {plain(args.team) if args.team is not None else '(everyone)'}, week {week}")
+        write_rows("table", [TEAM_HEADER[i] for i in keep], [[r[i] for i in keep] for r in out])
     else:
-        _write_rows("csv", TEAM_HEADER, out)
+        write_rows("csv", TEAM_HEADER, out)
     return EXIT_OK
 
 

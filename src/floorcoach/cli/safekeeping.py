@@ -11,7 +11,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from floorcoach.cli import EXIT_OK, CliError, _db_path, _open, _supervisor
+from floorcoach.cli.shared import (
+    EXIT_OK,
+    CliError,
+    database_path,
+    open_store,
+    subcommand_group,
+    supervisor_name,
+)
 
 
 def _size(size: int) -> str:
@@ -25,7 +32,7 @@ def _size(size: int) -> str:
 def cmd_backup(args: argparse.Namespace) -> int:
     from floorcoach.backup import backup_database
 
-    db_path = _db_path(args)
+    db_path = database_path(args)
     result = backup_database(db_path, Path(args.to) if args.to else None)
     print(
         f"backed up {db_path} to {result.path} ({_size(result.size)}: "
@@ -42,7 +49,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from floorcoach.sqlite_files import DAMAGED_ADVICE, check_file
     from floorcoach.store import file_in_use
 
-    db_path = _db_path(args)
+    db_path = database_path(args)
     with file_in_use(db_path, allow_newer=True):
         checkup = check_file(db_path)
     print(checkup.summary())
@@ -73,7 +80,7 @@ def cmd_employee_forget(args: argparse.Namespace) -> int:
     )
     from floorcoach.store import RecordNotFound
 
-    with _open(args) as store:
+    with open_store(args) as store:
         try:
             employee = get_employee(store, args.ref.strip())  # the internal id, from a log
         except RecordNotFound:
@@ -104,7 +111,7 @@ def cmd_employee_forget(args: argparse.Namespace) -> int:
                 typed = ""
             if not _matches_exactly(employee, typed):
                 raise CliError("that did not match; nothing was erased")
-        result = erase_employee(store, employee.id, by=_supervisor())
+        result = erase_employee(store, employee.id, by=supervisor_name())
     print(f"erased {who}: {result.total} rows ({describe_counts(result.counts)})")
     if result.drafts_removed:
         print(f"also removed {result.drafts_removed} unsaved draft(s) about them")
@@ -124,19 +131,6 @@ def cmd_employee_forget(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return EXIT_OK
-
-
-def _subcommands(commands: argparse._SubParsersAction, name: str, help_text: str):
-    """The sub-command group `name`, reusing it if another feature already added it."""
-    existing = commands.choices.get(name)
-    if existing is not None:
-        for action in existing._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                return action
-    group = commands.add_parser(name, help=help_text)
-    sub = group.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
-    sub.required = True
-    return sub
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -161,7 +155,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     check.set_defaults(handler=cmd_check)
 
-    employee = _subcommands(commands, "employee", "manage one employee's records")
+    employee = subcommand_group(commands, "employee", "manage one employee's records")
     forget = employee.add_parser(
         "forget",
         help="erase a person and every record about them (data protection requests)",

@@ -10,16 +10,16 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from floorcoach.cli import (
+from floorcoach.cli.shared import (
     EXIT_OK,
     CliError,
-    _first_validation_message,
-    _open,
-    _plain,
-    _supervisor,
-    _write_rows,
+    open_store,
     parse_at,
+    plain,
+    supervisor_name,
+    write_rows,
 )
+from floorcoach.models import first_validation_message
 
 FOLLOWUP_COLUMNS = (
     "coaching_id",
@@ -69,7 +69,7 @@ def cmd_coach(args: argparse.Namespace) -> int:
         problem = clock.implausible_follow_up(due, held_on)
         if problem:
             raise CliError(f"--follow-up {due.isoformat()} {problem}")
-    with _open(args) as store:
+    with open_store(args) as store:
         employee = find_employee(store, args.employee)
         try:
             data = CoachingInput(
@@ -86,11 +86,11 @@ def cmd_coach(args: argparse.Namespace) -> int:
                 observation_ids=args.observation or [],
             )
         except ValidationError as exc:
-            raise CliError(_first_validation_message(exc)) from None
-        saved = create_coaching(store, data, supervisor=_supervisor())
+            raise CliError(first_validation_message(exc)) from None
+        saved = create_coaching(store, data, supervisor=supervisor_name())
     checked = [f for f in saved.follow_ups if f.status.value != "open"]
     print(
-        f"saved {saved.id}: {_plain(saved.employee_name)} · {saved.kind.value} · "
+        f"saved {saved.id}: {plain(saved.employee_name)} · {saved.kind.value} · "
         f"{', '.join(saved.behaviour_ids)} · {clock.to_local(saved.held_at):%Y-%m-%d %H:%M}"
         f" · follow-up due {saved.follow_up_due.isoformat()}"
     )
@@ -108,7 +108,7 @@ def cmd_followups(args: argparse.Namespace) -> int:
     from floorcoach.employees import find_employee
 
     today = clock.today()
-    with _open(args) as store:
+    with open_store(args) as store:
         employee_id = find_employee(store, args.employee).id if args.employee else None
         follow_ups = list_followups(
             store, today, overdue_only=args.overdue, employee_id=employee_id
@@ -133,10 +133,10 @@ def cmd_followups(args: argparse.Namespace) -> int:
         for f in follow_ups
     ]
     if args.format == "csv":
-        _write_rows("csv", FOLLOWUP_COLUMNS, [[_csv_safe(v) for v in row] for row in rows])
+        write_rows("csv", FOLLOWUP_COLUMNS, [[_csv_safe(v) for v in row] for row in rows])
         return EXIT_OK
     picked = [FOLLOWUP_COLUMNS.index(c) for c in TABLE_COLUMNS]
-    _write_rows("table", TABLE_COLUMNS, [[row[i] for i in picked] for row in rows])
+    write_rows("table", TABLE_COLUMNS, [[row[i] for i in picked] for row in rows])
     if not rows:
         print("no open follow-ups" + (" overdue" if args.overdue else ""))
     return EXIT_OK

@@ -39,7 +39,7 @@ def _rows(count: int) -> str:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from floorcoach import export
-    from floorcoach.cli import EXIT_OK, CliError, _open
+    from floorcoach.cli.shared import EXIT_OK, CliError, open_store
     from floorcoach.employees import find_employee
 
     try:
@@ -57,7 +57,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if to_stdout
         else Path(args.out or export.default_filename(args.kind, date_from, date_to))
     )
-    with _open(args) as store:
+    with open_store(args) as store:
         employee_id = None
         if args.employee is not None:
             employee_id = find_employee(store, args.employee).id

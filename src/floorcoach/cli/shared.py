@@ -1,0 +1,115 @@
+"""What every `floorcoach` command module shares: its errors, the database, output.
+
+The public toolkit of `floorcoach.cli`: each feature's module imports from here, never
+from another command module nor from `entry`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """Bad input: printed as one message on stderr, exit code 1."""
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def database_path(args: argparse.Namespace) -> Path:
+    from floorcoach.paths import resolve_db_path
+
+    return resolve_db_path(args.db)
+
+
+def open_store(args: argparse.Namespace):
+    """The workspace of `--db` (schema current, catalogue in), with its warnings on stderr."""
+    from floorcoach.filesystems import network_filesystem_warning
+    from floorcoach.workspace import open_workspace
+
+    path = database_path(args)
+    warning = network_filesystem_warning(path)
+    if warning:
+        print(f"floorcoach: warning: {warning}", file=sys.stderr)
+    store = open_workspace(path)
+    for warning in store.warnings:
+        print(f"floorcoach: warning: {warning}", file=sys.stderr)
+    return store
+
+
+def supervisor_name() -> str:
+    from floorcoach.paths import load_config
+
+    return load_config().supervisor
+
+
+def write_rows(fmt: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Print rows as CSV (RFC 4180, CRLF) or as an aligned plain-text table."""
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        return
+    text_rows = [[plain(v) for v in row] for row in rows]
+    widths = [len(h) for h in header]
+    for row in text_rows:
+        widths = [max(w, len(v)) for w, v in zip(widths, row, strict=True)]
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
+    print("  ".join("-" * w for w in widths))
+    for row in text_rows:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def plain(value: object) -> str:
+    from floorcoach.display import safe_text
+
+    return safe_text("" if value is None else str(value))
+
+
+def parse_at(value: str | None, option: str = "--at"):
+    """The instant given with `--at` (None when not given), or a CliError saying the form.
+
+    The rules are the core's (`clock.parse_instant`), so the app's forms refuse the same
+    values; a local time that happened twice is taken as the first, and stderr says so.
+    """
+    from floorcoach import clock
+
+    if value is None:
+        return None
+    if not value.strip():
+        raise CliError(
+            f"{option} is empty; give a date-time like 2026-11-25T14:30, "
+            f"or leave {option} out for now"
+        )
+    try:
+        instant = clock.parse_instant(value)
+    except clock.ImplausibleTime as exc:
+        raise CliError(f"{option} {value!r} {exc}") from None
+    except ValueError:
+        raise CliError(
+            f"{option} {value!r} is not a valid ISO 8601 date-time "
+            "(for example 2026-11-25T14:30 or 2026-11-25T14:30+01:00)"
+        ) from None
+    note = clock.repeated_local_time(value)
+    if note:
+        print(f"floorcoach: note: {option}: {note}", file=sys.stderr)
+    return instant
+
+
+def subcommand_group(commands: argparse._SubParsersAction, name: str, help_text: str):
+    """The sub-command group `name`, reusing it if another feature already added it."""
+    existing = commands.choices.get(name)
+    if existing is not None:
+        for action in existing._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return action
+    group = commands.add_parser(name, help=help_text)
+    sub = group.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    sub.required = True
+    return sub
