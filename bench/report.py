@@ -83,7 +83,7 @@ NOTES = """\
   next, stories and process issues use an index, never a full scan of `observation`.
   The covering index `observation(employee_id, local_date, iso_week, behaviour_id,
   outcome, cause)` answers trends and team weeks from the index alone.
-- **The garbage collector is kept out of the way (`floorcoach/memory.py`).** Most of the
+- **The garbage collector is kept out of the way (`floorcoach/gc_tuning.py`).** Most of the
   input stalls once measured here were not our code nor Textual's rendering but Python's
   full collections: every few screens closed, one scanned the 150,000 objects that
   Textual, the screens and the catalogue keep alive, and held the loop for 60–100 ms.

@@ -23,10 +23,10 @@ import pytest
 from floorcoach import clock
 from floorcoach.catalogue import shipped_catalogue_dir
 from floorcoach.cli import main as cli_main
-from floorcoach.display import safe_text
 from floorcoach.employees import add_employee, find_employee
 from floorcoach.models import EmployeeInput, ObservationInput
 from floorcoach.observations import employee_timeline, log_observation
+from floorcoach.safe_text import safe_text
 
 from .conftest import SUPERVISOR
 

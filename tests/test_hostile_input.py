@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from floorcoach.app import FloorcoachApp
 from floorcoach.catalogue import CatalogueError, load_catalogues, shipped_catalogue_dir
 from floorcoach.cli import main as cli_main
-from floorcoach.display import safe_text
 from floorcoach.employees import add_employee, get_employee
 from floorcoach.models import EmployeeInput, ObservationInput
 from floorcoach.observations import employee_timeline, get_observation, log_observation
 from floorcoach.roster import RosterError, parse_roster
+from floorcoach.safe_text import safe_text
 
 from .pilot import settle, wait_ready
 

@@ -9,7 +9,7 @@ import sys
 
 import floorcoach
 
-UI_MODULES = {"app", "commands", "screens", "widgets", "__main__"}
+UI_MODULES = {"app", "palette", "screens", "widgets", "__main__"}
 
 
 def core_modules() -> list[str]:

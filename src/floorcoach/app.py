@@ -18,8 +18,8 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, get_current_worker
 
-from floorcoach.commands import FloorcoachCommands
-from floorcoach.memory import QuietCollector
+from floorcoach.gc_tuning import QuietCollector
+from floorcoach.palette import FloorcoachCommands
 from floorcoach.screens.home import HomeScreen
 from floorcoach.widgets.records_changed import EVERY_RECORD, Records, RecordsChanged
 

@@ -24,8 +24,7 @@ from floorcoach.coaching import (
     get_coaching,
     to_follow_up,
 )
-from floorcoach.display import percent
-from floorcoach.metrics import SQL_COUNTS, Counts
+from floorcoach.metrics import SQL_COUNTS, Counts, percent
 from floorcoach.models import Observation
 from floorcoach.store import Store
 

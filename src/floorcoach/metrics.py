@@ -71,3 +71,8 @@ class Counts:
             missed=row["missed"] or 0,
             missed_system=row["missed_system"] or 0,
         )
+
+
+def percent(rate: float | None) -> str:
+    """A met-rate as a whole percentage; an empty rate (nothing countable) shows as '–'."""
+    return "–" if rate is None else f"{rate * 100:.0f}%"

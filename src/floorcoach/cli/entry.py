@@ -129,7 +129,7 @@ def _run(handler: Handler, args: argparse.Namespace, *, headless: bool) -> int:
 
 
 def _refuse(problem: object) -> int:
-    from floorcoach.display import safe_text  # messages may quote names people typed
+    from floorcoach.safe_text import safe_text  # messages may quote names people typed
 
     print(f"floorcoach: {safe_text(str(problem), keep_newlines=True)}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -184,7 +184,7 @@ class _SafeText:
     escape sequences in names, teams or file names never reach the terminal as such."""
 
     def __init__(self, stream) -> None:
-        from floorcoach.display import safe_text
+        from floorcoach.safe_text import safe_text
 
         self._stream = stream
         self._safe = safe_text

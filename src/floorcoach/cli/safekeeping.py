@@ -70,7 +70,6 @@ def _matches_exactly(employee, text: str) -> bool:
 
 
 def cmd_employee_forget(args: argparse.Namespace) -> int:
-    from floorcoach.display import safe_text
     from floorcoach.employees import find_employee, get_employee
     from floorcoach.erasure import (
         describe_counts,
@@ -78,6 +77,7 @@ def cmd_employee_forget(args: argparse.Namespace) -> int:
         plan_erasure,
         still_readable_message,
     )
+    from floorcoach.safe_text import safe_text
     from floorcoach.store import RecordNotFound
 
     with open_store(args) as store:

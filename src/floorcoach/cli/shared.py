@@ -67,7 +67,7 @@ def write_rows(fmt: str, header: Sequence[str], rows: Sequence[Sequence[object]]
 
 
 def plain(value: object) -> str:
-    from floorcoach.display import safe_text
+    from floorcoach.safe_text import safe_text
 
     return safe_text("" if value is None else str(value))
 

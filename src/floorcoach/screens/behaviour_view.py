@@ -13,7 +13,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from floorcoach.display import safe_text
+from floorcoach.safe_text import safe_text
 from floorcoach.trends import week_days
 from floorcoach.widgets.table_fill import measure_now
 from floorcoach.widgets.team_period import TeamPeriodScreen

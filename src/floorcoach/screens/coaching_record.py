@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach import clock
-from floorcoach.display import safe_text
+from floorcoach.safe_text import safe_text
 from floorcoach.screens.followups import close_by_hand
 from floorcoach.screens.home import _outcome_text
 from floorcoach.widgets.records_changed import Records, ShowsRecords

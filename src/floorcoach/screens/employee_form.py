@@ -10,8 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from floorcoach.display import safe_text
 from floorcoach.models import Employee
+from floorcoach.safe_text import safe_text
 from floorcoach.widgets.records_changed import Records
 
 

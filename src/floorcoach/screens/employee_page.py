@@ -11,8 +11,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach import clock
-from floorcoach.display import safe_text
 from floorcoach.models import Employee, Observation
+from floorcoach.safe_text import safe_text
 from floorcoach.screens.home import _outcome_text
 from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import fill_table

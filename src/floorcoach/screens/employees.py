@@ -10,8 +10,8 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
-from floorcoach.display import safe_text
 from floorcoach.models import Employee
+from floorcoach.safe_text import safe_text
 from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import fill_table
 

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Label, ProgressBar, Select, Static
 
 from floorcoach import export
-from floorcoach.display import safe_text
+from floorcoach.safe_text import safe_text
 from floorcoach.store import StoreError
 from floorcoach.widgets.records_changed import ShowsRecords
 

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Input, SelectionList, Sta
 from textual.widgets.selection_list import Selection
 
 from floorcoach import clock
-from floorcoach.display import safe_text
+from floorcoach.safe_text import safe_text
 from floorcoach.widgets.confirm import ConfirmDialog
 from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import measure_now

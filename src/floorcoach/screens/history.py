@@ -10,8 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from floorcoach import clock
-from floorcoach.display import safe_text
 from floorcoach.models import HistoryEntry
+from floorcoach.safe_text import safe_text
 
 SHOWN_FIELDS = ("behaviour_id", "outcome", "cause", "note", "story", "observed_at")
 

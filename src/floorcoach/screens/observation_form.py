@@ -18,8 +18,8 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, OptionList, Static
 
 from floorcoach import clock
-from floorcoach.display import safe_text
 from floorcoach.models import Behaviour, Employee, Observation
+from floorcoach.safe_text import safe_text
 from floorcoach.widgets.behaviour_picker import BehaviourPicker
 from floorcoach.widgets.employee_picker import EmployeePicker
 from floorcoach.widgets.key_choice import Choice, KeyChoice

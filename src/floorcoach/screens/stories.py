@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach import clock
-from floorcoach.display import safe_text
+from floorcoach.safe_text import safe_text
 from floorcoach.widgets.table_fill import fill_table
 from floorcoach.widgets.team_period import TeamPeriodScreen
 from floorcoach.widgets.team_select import TeamSelect

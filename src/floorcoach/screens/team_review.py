@@ -25,8 +25,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach import clock
-from floorcoach.display import safe_text
 from floorcoach.metrics import Counts
+from floorcoach.safe_text import safe_text
 from floorcoach.widgets.records_changed import ShowsRecords
 from floorcoach.widgets.table_fill import measure_now
 from floorcoach.widgets.team_select import TeamSelect

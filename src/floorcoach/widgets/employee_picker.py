@@ -10,8 +10,8 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from floorcoach.display import safe_text
 from floorcoach.models import Employee
+from floorcoach.safe_text import safe_text
 from floorcoach.widgets.picker_input import PickerInput, move_highlight
 
 MATCHES = 8

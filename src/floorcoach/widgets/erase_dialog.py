@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from floorcoach.display import safe_text
+from floorcoach.safe_text import safe_text
 
 if TYPE_CHECKING:
     from floorcoach.erasure import ErasureResult

@@ -21,8 +21,8 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from floorcoach import clock
-from floorcoach.display import safe_text
 from floorcoach.metrics import PROVISIONAL_BELOW, Counts
+from floorcoach.safe_text import safe_text
 from floorcoach.widgets.table_fill import measure_now
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"

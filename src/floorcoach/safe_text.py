@@ -34,8 +34,3 @@ def safe_text(text: str | None, *, keep_newlines: bool = False, limit: int | Non
     if limit is not None and len(shown) > limit:
         return shown[: max(0, limit - 1)] + "…"
     return shown
-
-
-def percent(rate: float | None) -> str:
-    """A met-rate as a whole percentage; an empty rate (nothing countable) shows as '–'."""
-    return "–" if rate is None else f"{rate * 100:.0f}%"

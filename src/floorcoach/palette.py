@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from floorcoach.display import safe_text
+from floorcoach.safe_text import safe_text
 
 if TYPE_CHECKING:
     from floorcoach.app import FloorcoachApp

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 
 from floorcoach.app import FloorcoachApp
-from floorcoach.memory import YOUNG_THRESHOLD, QuietCollector
+from floorcoach.gc_tuning import YOUNG_THRESHOLD, QuietCollector
 
 from .pilot import settle, wait_ready
 
