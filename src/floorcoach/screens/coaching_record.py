@@ -12,8 +12,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach import clock
 from floorcoach.safe_text import safe_text
-from floorcoach.screens.followups import close_by_hand
-from floorcoach.screens.home import _outcome_text
+from floorcoach.widgets.close_follow_up import close_by_hand
+from floorcoach.widgets.record_text import outcome_text
 from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import measure_now
 
@@ -151,7 +151,7 @@ class CoachingRecordScreen(ShowsRecords, Screen):
             obs_text.append(f"{clock.to_local(obs.observed_at):%d %b %H:%M}  ")
             obs_text.append(safe_text(obs.behaviour_title, limit=40) + "  ")
             obs_text.append_text(
-                _outcome_text(obs.outcome.value, obs.cause.value if obs.cause else None)
+                outcome_text(obs.outcome.value, obs.cause.value if obs.cause else None)
             )
             if obs.note:
                 obs_text.append("  " + safe_text(obs.note, limit=60))

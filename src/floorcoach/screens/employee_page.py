@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from floorcoach import clock
 from floorcoach.models import Employee, Observation
 from floorcoach.safe_text import safe_text
-from floorcoach.screens.home import _outcome_text
+from floorcoach.widgets.record_text import outcome_text
 from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import fill_table
 from floorcoach.widgets.trend_grid import TrendGrid
@@ -131,7 +131,7 @@ class EmployeePage(ShowsRecords, Screen):
             cells = (
                 f"{clock.to_local(obs.observed_at):%Y-%m-%d %H:%M}",
                 Text(safe_text(obs.behaviour_title, limit=BEHAVIOUR_WIDTH)),
-                _outcome_text(obs.outcome.value, obs.cause.value if obs.cause else None),
+                outcome_text(obs.outcome.value, obs.cause.value if obs.cause else None),
                 Text(("★ " if obs.story else "") + safe_text(obs.note, limit=60)),
                 Text(safe_text(obs.touch_point, limit=24)),
                 Text(safe_text(obs.supervisor, limit=20)),

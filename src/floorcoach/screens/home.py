@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach import clock
 from floorcoach.safe_text import safe_text
+from floorcoach.widgets.record_text import due_counts, due_label, outcome_text
 from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import fill_table
 
@@ -121,12 +122,11 @@ class HomeScreen(ShowsRecords, Screen):
 
     def _show_coaching_panel(self, result) -> None:
         from floorcoach.coaching_progress import describe_ratio
-        from floorcoach.screens.followups import due_label
 
         summary, (recognition, correction) = result
         today = clock.today()
         self.query_one("#follow-ups-title", Static).update(
-            Text(f"Follow-ups: {summary.overdue} overdue · {summary.due_today} due today")
+            Text(f"Follow-ups: {due_counts(summary)}")
         )
         text = Text()
         for item in summary.items:
@@ -171,7 +171,7 @@ class HomeScreen(ShowsRecords, Screen):
                     f"{clock.to_local(obs.observed_at):%H:%M}",
                     Text(safe_text(obs.employee_name)),
                     Text(safe_text(obs.behaviour_title, limit=36)),
-                    _outcome_text(obs.outcome.value, obs.cause.value if obs.cause else None),
+                    outcome_text(obs.outcome.value, obs.cause.value if obs.cause else None),
                     Text(safe_text(obs.note, limit=60)),
                 ),
                 obs.id,
@@ -236,9 +236,3 @@ class HomeScreen(ShowsRecords, Screen):
             lambda store: get_employee(store, suggestions[0].employee_id),
             done=self.app.action_log_observation,
         )
-
-
-def _outcome_text(outcome: str, cause: str | None) -> Text:
-    style = {"met": "green", "exceeded": "bold cyan", "missed": "red"}.get(outcome, "")
-    label = outcome + (f" ({cause})" if cause else "")
-    return Text(label, style=style)
