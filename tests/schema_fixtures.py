@@ -1,12 +1,15 @@
 """Build databases as older floorcoach versions left them, to test migrations for real.
 
 `database_at_version(path, n)` applies only the schema steps up to `n`, exactly as a
-floorcoach of that era would have, so `Store.open` must carry it forward.
+floorcoach of that era would have, so `Store.open` must carry it forward. Fill it with
+`insert_row`, which names every column it writes: a column added by a later step takes
+its default instead of breaking the fixture.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 
 import sqlite_utils
@@ -29,3 +32,10 @@ def database_at_version(path: Path, version: int) -> sqlite3.Connection:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {step}")
     return conn
+
+
+def insert_row(conn: sqlite3.Connection, table: str, row: Mapping[str, object]) -> None:
+    """INSERT one row, naming its columns (never `INSERT INTO t VALUES (...)`)."""
+    columns = ", ".join(f'"{name}"' for name in row)
+    marks = ", ".join("?" for _ in row)
+    conn.execute(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', tuple(row.values()))

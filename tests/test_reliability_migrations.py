@@ -25,7 +25,7 @@ from floorcoach.store import (
 )
 from floorcoach.workspace import open_workspace
 
-from .schema_fixtures import database_at_version
+from .schema_fixtures import database_at_version, insert_row
 
 CURRENT = max(load_migrations())
 HOSTILE_NOTE = "[bold]not markup[/] \x1b[31m red? 🧾 עברית " + "long " * 400
@@ -44,53 +44,105 @@ def _folder_listing(folder: Path) -> dict[str, str]:
 
 
 def _populate_foundation(conn: sqlite3.Connection) -> None:
-    """Rows in every table schema 1 has, as floorcoach 1 wrote them."""
-    conn.execute(
-        "INSERT INTO catalogue VALUES ('retail', 'Retail floor', '2026.1', '', 'x.toml', ?)",
-        (NOW,),
+    """Rows in every table schema 1 has, as floorcoach 1 wrote them (columns named, so a
+    column a later schema adds takes its default)."""
+    insert_row(
+        conn,
+        "catalogue",
+        {
+            "id": "retail",
+            "title": "Retail floor",
+            "version": "2026.1",
+            "description": "",
+            "source": "x.toml",
+            "loaded_at": NOW,
+        },
     )
     for position, behaviour_id in enumerate(["greeting.eye-contact", "checkout.thanks"]):
-        conn.execute(
-            "INSERT INTO behaviour VALUES (?, 'retail', '2026.1', ?, 'Touch point', ?, "
-            "'The standard', '[\"look for\"]', ?, 0)",
-            (behaviour_id, behaviour_id.split(".")[0], f"Title {position}", position),
+        insert_row(
+            conn,
+            "behaviour",
+            {
+                "id": behaviour_id,
+                "catalogue_id": "retail",
+                "catalogue_version": "2026.1",
+                "touch_point_id": behaviour_id.split(".")[0],
+                "touch_point": "Touch point",
+                "title": f"Title {position}",
+                "standard": "The standard",
+                "look_fors": '["look for"]',
+                "position": position,
+                "retired": 0,
+            },
         )
-        conn.execute(
-            "INSERT INTO behaviour_version VALUES (?, '2026.1', 'Touch point', 'T', 'S', '[]', ?)",
-            (behaviour_id, NOW),
+        insert_row(
+            conn,
+            "behaviour_version",
+            {
+                "behaviour_id": behaviour_id,
+                "catalogue_version": "2026.1",
+                "touch_point": "Touch point",
+                "title": "T",
+                "standard": "S",
+                "look_fors": "[]",
+                "recorded_at": NOW,
+            },
         )
     employees = [str(uuid.uuid4()) for _ in range(3)]
     for number, employee_id in enumerate(employees):
-        conn.execute(
-            "INSERT INTO employee VALUES (?, ?, ?, 'Fashion', 1, ?, ?, 1)",
-            (employee_id, f"00012{number}", f"Person {number} [i]x[/i]", NOW, NOW),
+        insert_row(
+            conn,
+            "employee",
+            {
+                "id": employee_id,
+                "employee_ref": f"00012{number}",
+                "name": f"Person {number} [i]x[/i]",
+                "team": "Fashion",
+                "active": 1,
+                "created_at": NOW,
+                "updated_at": NOW,
+                "version": 1,
+            },
         )
     for number in range(12):
         observation_id = str(uuid.uuid4())
         outcome = ("met", "missed", "exceeded")[number % 3]
-        conn.execute(
-            "INSERT INTO observation VALUES (?, ?, ?, ?, '2026-11-20', '2026-W47', ?, ?, ?, "
-            "?, 'Old Supervisor', '2026.1', ?, ?, 1)",
-            (
-                observation_id,
-                employees[number % 3],
-                "greeting.eye-contact" if number % 2 else "checkout.thanks",
-                NOW,
-                outcome,
-                "system" if outcome == "missed" else None,
-                HOSTILE_NOTE if number == 0 else f"note {number}",
-                number % 2,
-                NOW,
-                NOW,
-            ),
+        insert_row(
+            conn,
+            "observation",
+            {
+                "id": observation_id,
+                "employee_id": employees[number % 3],
+                "behaviour_id": "greeting.eye-contact" if number % 2 else "checkout.thanks",
+                "observed_at": NOW,
+                "local_date": "2026-11-20",
+                "iso_week": "2026-W47",
+                "outcome": outcome,
+                "cause": "system" if outcome == "missed" else None,
+                "note": HOSTILE_NOTE if number == 0 else f"note {number}",
+                "story": number % 2,
+                "supervisor": "Old Supervisor",
+                "catalogue_version": "2026.1",
+                "created_at": NOW,
+                "updated_at": NOW,
+                "version": 1,
+            },
         )
-        conn.execute(
-            "INSERT INTO record_history(record_type, record_id, employee_id, action, "
-            "changed_at, changed_by, before, after) VALUES ('observation', ?, ?, 'create', ?, "
-            "'Old Supervisor', NULL, '{}')",
-            (observation_id, employees[number % 3], NOW),
+        insert_row(
+            conn,
+            "record_history",
+            {
+                "record_type": "observation",
+                "record_id": observation_id,
+                "employee_id": employees[number % 3],
+                "action": "create",
+                "changed_at": NOW,
+                "changed_by": "Old Supervisor",
+                "before": None,
+                "after": "{}",
+            },
         )
-    conn.execute("INSERT INTO setting VALUES ('catalogue_fingerprint', 'old')")
+    insert_row(conn, "setting", {"key": "catalogue_fingerprint", "value": "old"})
 
 
 def _check_values(sql: str, column: str) -> list[str]:
@@ -151,11 +203,9 @@ def _populate_other_tables(conn: sqlite3.Connection, skip: set[str]) -> set[str]
             ):
                 continue
             for number in range(2):
-                values = [_value_for(conn, table, sql, c, foreign, number) for c in columns]
-                names = ", ".join(f'"{c[1]}"' for c in columns)
-                marks = ", ".join("?" for _ in columns)
+                row = {c[1]: _value_for(conn, table, sql, c, foreign, number) for c in columns}
                 try:
-                    conn.execute(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', values)
+                    insert_row(conn, table, row)
                     filled.add(table)
                 except sqlite3.IntegrityError:
                     pass

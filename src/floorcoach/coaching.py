@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, 
 
 from floorcoach import clock
 from floorcoach.models import Observation
+from floorcoach.records import COACHING_SESSION
 from floorcoach.store import ConflictError, RecordNotFound, Store, StoreError, new_id
 
 STICK_WINDOW = timedelta(weeks=4)
@@ -213,6 +214,9 @@ JOIN employee e ON e.id = s.employee_id
 """
 
 
+_HISTORY = set(COACHING_SESSION.history)
+
+
 def _session_sql(include_private: bool) -> str:
     return _SESSION_SELECT.format(private=", s.private_note" if include_private else "")
 
@@ -248,26 +252,18 @@ def _attach(store: Store, rows: list[dict]) -> list[CoachingSession]:
     ]
 
 
+def _snapshot_values(session: CoachingSession, private_note: str) -> dict:
+    """The session as the history sees it (`records.COACHING_SESSION` picks and orders)."""
+    return {
+        **session.model_dump(mode="json", include=_HISTORY),
+        "behaviour_ids": session.behaviour_ids,
+        "private_note": private_note,
+    }
+
+
 def _snapshot(session: CoachingSession, private_note: str) -> dict:
     """What the history keeps: everything but the private note's text."""
-    data = session.model_dump(
-        mode="json",
-        include={
-            "employee_id",
-            "supervisor",
-            "held_at",
-            "kind",
-            "said",
-            "agreed_action",
-            "follow_up_due",
-            "acknowledged",
-            "employee_comment",
-            "observation_ids",
-        },
-    )
-    data["behaviour_ids"] = session.behaviour_ids
-    data["private_note"] = "(written)" if private_note else "(empty)"
-    return data
+    return COACHING_SESSION.snapshot(_snapshot_values(session, private_note))
 
 
 def _check_follow_up(due: date, held_at: datetime) -> None:
@@ -304,19 +300,19 @@ def _check_input(store: Store, data: CoachingInput, held_at: datetime) -> None:
             raise StoreError("a linked observation must be of the same employee")
 
 
-def _session_values(data: CoachingInput, held_at: datetime, due: date) -> tuple:
-    """The columns held_at … private_note of coaching_session, in table order."""
-    return (
-        clock.utc_text(held_at),
-        clock.local_date(held_at).isoformat(),
-        data.kind.value,
-        data.said,
-        data.agreed_action,
-        due.isoformat(),
-        int(data.acknowledged),
-        data.employee_comment,
-        data.private_note,
-    )
+def _edited_row(data: CoachingInput, held_at: datetime, due: date) -> dict[str, object]:
+    """The columns an edit may change, as stored (updated_at aside)."""
+    return {
+        "held_at": clock.utc_text(held_at),
+        "local_date": clock.local_date(held_at).isoformat(),
+        "kind": data.kind.value,
+        "said": data.said,
+        "agreed_action": data.agreed_action,
+        "follow_up_due": due.isoformat(),
+        "acknowledged": int(data.acknowledged),
+        "employee_comment": data.employee_comment,
+        "private_note": data.private_note,
+    }
 
 
 def default_due(held_at: datetime | None = None) -> date:
@@ -348,20 +344,15 @@ def create_coaching(store: Store, data: CoachingInput, *, supervisor: str) -> Co
     coaching_id = new_id()
     with store.write() as conn:
         _check_input(store, data, held_at)
-        conn.execute(
-            "INSERT INTO coaching_session(id, employee_id, supervisor, held_at, local_date, "
-            "kind, said, agreed_action, follow_up_due, acknowledged, employee_comment, "
-            "private_note, created_at, updated_at, version) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-            (
-                coaching_id,
-                data.employee_id,
-                supervisor,
-                *_session_values(data, held_at, due),
-                now,
-                now,
-            ),
-        )
+        row = {
+            **_edited_row(data, held_at, due),
+            "id": coaching_id,
+            "employee_id": data.employee_id,
+            "supervisor": supervisor,
+            "created_at": now,
+            "updated_at": now,
+        }
+        conn.execute(COACHING_SESSION.insert_sql, COACHING_SESSION.insert_values(row))
         for position, behaviour_id in enumerate(data.behaviour_ids):
             conn.execute(
                 "INSERT INTO coaching_followup(coaching_id, behaviour_id, employee_id, due, "
@@ -459,12 +450,8 @@ def edit_coaching(
         _check_input(store, data, held_at)
         due = data.follow_up_due or before.follow_up_due
         _check_follow_up(due, held_at)
-        conn.execute(
-            "UPDATE coaching_session SET held_at = ?, local_date = ?, kind = ?, said = ?, "
-            "agreed_action = ?, follow_up_due = ?, acknowledged = ?, employee_comment = ?, "
-            "private_note = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-            (*_session_values(data, held_at, due), clock.utc_text(clock.now()), coaching_id),
-        )
+        row = {**_edited_row(data, held_at, due), "updated_at": clock.utc_text(clock.now())}
+        conn.execute(COACHING_SESSION.update_sql, COACHING_SESSION.update_values(row, coaching_id))
         kept = set(data.behaviour_ids)
         for behaviour_id in before.behaviour_ids:
             if behaviour_id not in kept:
@@ -493,10 +480,11 @@ def edit_coaching(
             [(coaching_id, oid) for oid in data.observation_ids],
         )
         after = get_coaching(store, coaching_id, include_private=True)
-        before_snapshot = _snapshot(before, before.private_note or "")
-        after_snapshot = _snapshot(after, after.private_note or "")
-        if before.private_note != after.private_note:
-            after_snapshot["private_note"] = "(changed)"
+        # A changed private note is "(changed)" in the after: that it changed, never what.
+        before_snapshot, after_snapshot = COACHING_SESSION.edit_snapshots(
+            _snapshot_values(before, before.private_note or ""),
+            _snapshot_values(after, after.private_note or ""),
+        )
         store.record_history(
             "coaching_session",
             coaching_id,
@@ -634,6 +622,27 @@ def check_followups(store: Store, observation: Observation, *, by: str) -> list[
     return results
 
 
+# The order of a generated session tuple (demo.py, bench/generate.py): fixed, so a new
+# column of coaching_session does not change what they pass.
+GENERATED_SESSION_COLUMNS = (
+    "id",
+    "employee_id",
+    "supervisor",
+    "held_at",
+    "local_date",
+    "kind",
+    "said",
+    "agreed_action",
+    "follow_up_due",
+    "acknowledged",
+    "employee_comment",
+    "private_note",
+    "created_at",
+    "updated_at",
+)
+_GENERATED_SESSION_SQL = COACHING_SESSION.insert_sql_for(GENERATED_SESSION_COLUMNS)
+
+
 def insert_coaching_rows(
     conn: sqlite3.Connection,
     sessions: list[tuple],
@@ -642,15 +651,11 @@ def insert_coaching_rows(
 ) -> None:
     """Bulk-insert generated coaching (demo data, benchmarks), inside the caller's write.
 
-    Tuples follow the column order of the INSERTs below; records people type go through
-    `create_coaching`, which checks them and keeps their history.
+    Session tuples follow GENERATED_SESSION_COLUMNS, the others the column order of the
+    INSERTs below; a column added later takes its default. Records people type go
+    through `create_coaching`, which checks them and keeps their history.
     """
-    conn.executemany(
-        "INSERT INTO coaching_session(id, employee_id, supervisor, held_at, local_date, kind, "
-        "said, agreed_action, follow_up_due, acknowledged, employee_comment, private_note, "
-        "created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-        sessions,
-    )
+    conn.executemany(_GENERATED_SESSION_SQL, sessions)
     conn.executemany(
         "INSERT INTO coaching_followup(coaching_id, behaviour_id, employee_id, due, status, "
         "result_observation_id, checked_at, closed_by, closed_note, position) "

@@ -14,7 +14,10 @@ synced as it grows so the final fsync is short.
 
 To add an export of records (one row per record, like `coaching`):
 describe its columns with `text_column`/`code_column`/`bool_column`, build a
-`RecordExport`, and add it to `_RECORD_EXPORTS`; COLUMNS, the CLI and the TUI follow.
+`RecordExport` over the record's declaration (`floorcoach.records`), listing the stored
+fields it leaves out on purpose in `not_exported`, and add it to `_RECORD_EXPORTS`;
+COLUMNS, the CLI and the TUI follow. A field added to a record must be exported or
+listed there, or this module refuses to load.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from typing import IO, Any
 
 from floorcoach import clock
 from floorcoach.metrics import SQL_COUNTS, Counts
+from floorcoach.records import COACHING_SESSION, OBSERVATION, Record
 from floorcoach.safefiles import (
     UnsafeTarget,
     is_disk_full,
@@ -168,20 +172,56 @@ class RecordExport:
     """
 
     kind: str
-    table: str
+    record: Record
     alias: str
     joins: str
     date_column: str
     columns: tuple[Column, ...]
+    not_exported: tuple[str, ...] = ()  # stored fields of the record left out on purpose
+
+    def __post_init__(self) -> None:
+        _check_covers(self)
+
+    @property
+    def table(self) -> str:
+        return self.record.table
 
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
 
+def _check_covers(spec: RecordExport) -> None:
+    """Every stored field of the record is exported or deliberately not; private never.
+
+    Run once when this module loads, so a field declared in `floorcoach.records` and
+    forgotten here (or a column read here that the record does not declare) fails every
+    test that touches exports, not a reader of the CSV months later.
+    """
+    sql = [arg for column in spec.columns for arg in column.args]
+    read = {name for arg in sql for name in re.findall(rf"\b{re.escape(spec.alias)}\.(\w+)", arg)}
+    stored = set(spec.record.columns)
+    skipped = set(spec.not_exported)
+    problems = []
+    # A private field may not be named at all: by no alias, subquery or join.
+    everything = " ".join([*sql, spec.joins])
+    if leaked := {p for p in spec.record.private if re.search(rf"\b{p}\b", everything)}:
+        problems.append(f"private fields are exported: {sorted(leaked)}")
+    if unknown := read - stored:
+        problems.append(f"columns read but not declared: {sorted(unknown)}")
+    if forgotten := stored - read - skipped:
+        problems.append(f"stored fields neither exported nor in not_exported: {sorted(forgotten)}")
+    if stale := skipped - stored:
+        problems.append(f"not_exported names fields the record does not store: {sorted(stale)}")
+    if both := skipped & read:
+        problems.append(f"fields both exported and in not_exported: {sorted(both)}")
+    if problems:
+        raise ValueError(f"the {spec.kind} export: " + "; ".join(problems))
+
+
 OBSERVATIONS = RecordExport(
     kind="observations",
-    table="observation",
+    record=OBSERVATION,
     alias="o",
     joins=(
         "CROSS JOIN employee e ON e.id = o.employee_id "
@@ -211,6 +251,7 @@ OBSERVATIONS = RecordExport(
         code_column("created_at", "o.created_at"),
         code_column("updated_at", "o.updated_at"),
     ),
+    not_exported=("version",),
 )
 
 
@@ -219,10 +260,11 @@ def _listed(select: str) -> str:
     return f"(SELECT group_concat(value, ';') FROM ({select}))"
 
 
-# The supervisor's private note is never selected: it stays in the coaching record.
+# The supervisor's private note is never selected: it stays in the coaching record
+# (`_check_covers` refuses an export that reads a private field).
 COACHING = RecordExport(
     kind="coaching",
-    table="coaching_session",
+    record=COACHING_SESSION,
     alias="c",
     joins="CROSS JOIN employee e ON e.id = c.employee_id",
     date_column="c.local_date",
@@ -275,6 +317,7 @@ COACHING = RecordExport(
         code_column("created_at", "c.created_at"),
         code_column("updated_at", "c.updated_at"),
     ),
+    not_exported=("private_note", "version"),
 )
 
 _RECORD_EXPORTS: dict[str, RecordExport] = {"observations": OBSERVATIONS, "coaching": COACHING}

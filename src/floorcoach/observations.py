@@ -13,6 +13,7 @@ from floorcoach import clock
 from floorcoach.behaviours import get_behaviour
 from floorcoach.employees import get_employee
 from floorcoach.models import Behaviour, Employee, HistoryEntry, Observation, ObservationInput
+from floorcoach.records import OBSERVATION
 from floorcoach.store import ConflictError, RecordNotFound, Store, StoreError, new_id
 
 _SELECT = """
@@ -24,26 +25,34 @@ JOIN behaviour b ON b.id = o.behaviour_id
 """
 
 
+_HISTORY = set(OBSERVATION.history)
+
+
 def _to_observation(row: dict) -> Observation:
     return Observation(**{**row, "story": bool(row["story"])})
 
 
 def _snapshot(observation: Observation) -> dict:
-    data = observation.model_dump(
-        mode="json",
-        include={
-            "employee_id",
-            "behaviour_id",
-            "outcome",
-            "cause",
-            "note",
-            "story",
-            "observed_at",
-            "supervisor",
-            "catalogue_version",
-        },
-    )
-    return data
+    """What the history keeps (`records.OBSERVATION` says which fields, in which order)."""
+    return OBSERVATION.snapshot(observation.model_dump(mode="json", include=_HISTORY))
+
+
+def _edited_row(
+    data: ObservationInput, observed_at: datetime, catalogue_version: str
+) -> dict[str, object]:
+    """The columns an edit may change, as stored (updated_at aside)."""
+    local_day = clock.local_date(observed_at)
+    return {
+        "behaviour_id": data.behaviour_id,
+        "observed_at": clock.utc_text(observed_at),
+        "local_date": local_day.isoformat(),
+        "iso_week": clock.iso_week(local_day),
+        "outcome": data.outcome.value,
+        "cause": data.cause.value if data.cause else None,
+        "note": data.note,
+        "story": int(data.story),
+        "catalogue_version": catalogue_version,
+    }
 
 
 def _when(data: ObservationInput, now: datetime) -> datetime:
@@ -77,48 +86,36 @@ def log_observation(store: Store, data: ObservationInput, *, supervisor: str) ->
     with store.write() as conn:
         behaviour, employee = _check_references(store, data)
         # Built from what is written rather than read back: saving stays one round trip.
+        # Every typed field is carried over, so a new one reaches the history unasked.
         saved = Observation(
-            id=new_id(),
-            employee_id=employee.id,
-            employee_name=employee.name,
-            employee_ref=employee.employee_ref,
-            team=employee.team,
-            behaviour_id=behaviour.id,
-            behaviour_title=behaviour.title,
-            touch_point=behaviour.touch_point,
-            observed_at=observed_at,
-            local_date=local_day,
-            iso_week=clock.iso_week(local_day),
-            outcome=data.outcome,
-            cause=data.cause,
-            note=data.note,
-            story=data.story,
-            supervisor=supervisor,
-            catalogue_version=behaviour.catalogue_version,
-            created_at=now,
-            updated_at=now,
+            **{
+                **data.model_dump(),
+                "id": new_id(),
+                "employee_id": employee.id,
+                "employee_name": employee.name,
+                "employee_ref": employee.employee_ref,
+                "team": employee.team,
+                "behaviour_id": behaviour.id,
+                "behaviour_title": behaviour.title,
+                "touch_point": behaviour.touch_point,
+                "observed_at": observed_at,
+                "local_date": local_day,
+                "iso_week": clock.iso_week(local_day),
+                "supervisor": supervisor,
+                "catalogue_version": behaviour.catalogue_version,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-        conn.execute(
-            "INSERT INTO observation(id, employee_id, behaviour_id, observed_at, local_date, "
-            "iso_week, outcome, cause, note, story, supervisor, catalogue_version, created_at, "
-            "updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-            (
-                saved.id,
-                saved.employee_id,
-                saved.behaviour_id,
-                clock.utc_text(observed_at),
-                local_day.isoformat(),
-                saved.iso_week,
-                data.outcome.value,
-                data.cause.value if data.cause else None,
-                data.note,
-                int(data.story),
-                supervisor,
-                saved.catalogue_version,
-                stamp,
-                stamp,
-            ),
-        )
+        row = {
+            **_edited_row(data, observed_at, behaviour.catalogue_version),
+            "id": saved.id,
+            "employee_id": saved.employee_id,
+            "supervisor": supervisor,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        conn.execute(OBSERVATION.insert_sql, OBSERVATION.insert_values(row))
         store.record_history(
             "observation",
             saved.id,
@@ -163,25 +160,11 @@ def edit_observation(
         if data.employee_id != before.employee_id:
             raise StoreError("an observation cannot be moved to another employee")
         catalogue_version = _check_references(store, data)[0].catalogue_version
-        local_day = clock.local_date(observed_at)
-        conn.execute(
-            "UPDATE observation SET behaviour_id = ?, observed_at = ?, local_date = ?, "
-            "iso_week = ?, outcome = ?, cause = ?, note = ?, story = ?, catalogue_version = ?, "
-            "updated_at = ?, version = version + 1 WHERE id = ?",
-            (
-                data.behaviour_id,
-                clock.utc_text(observed_at),
-                local_day.isoformat(),
-                clock.iso_week(local_day),
-                data.outcome.value,
-                data.cause.value if data.cause else None,
-                data.note,
-                int(data.story),
-                catalogue_version,
-                clock.utc_text(now),
-                observation_id,
-            ),
-        )
+        row = {
+            **_edited_row(data, observed_at, catalogue_version),
+            "updated_at": clock.utc_text(now),
+        }
+        conn.execute(OBSERVATION.update_sql, OBSERVATION.update_values(row, observation_id))
         after = get_observation(store, observation_id)
         store.record_history(
             "observation",
