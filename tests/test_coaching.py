@@ -11,19 +11,12 @@ from pydantic import ValidationError
 
 from floorcoach.coaching import (
     CoachingInput,
-    FollowUpStatus,
-    close_followup,
     coaching_for_employee,
     coaching_history,
     create_coaching,
     delete_coaching,
     edit_coaching,
-    followup_counts_by_employee,
-    followup_summary,
-    followups_checked_by,
     get_coaching,
-    list_followups,
-    open_followup_notice,
 )
 from floorcoach.coaching_progress import (
     carry_forward_agenda,
@@ -32,7 +25,15 @@ from floorcoach.coaching_progress import (
     recognition_counts,
 )
 from floorcoach.demo import generate_demo
-from floorcoach.models import ObservationInput
+from floorcoach.followups import (
+    close_followup,
+    followup_counts_by_employee,
+    followup_summary,
+    followups_checked_by,
+    list_followups,
+    open_followup_notice,
+)
+from floorcoach.models import FollowUpStatus, ObservationInput
 from floorcoach.observations import delete_observation, log_observation
 from floorcoach.store import ConflictError, StoreError
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from floorcoach.coaching import CoachingInput, create_coaching, list_followups
+from floorcoach.coaching import CoachingInput, create_coaching
+from floorcoach.followups import list_followups
 from floorcoach.models import ObservationInput
 from floorcoach.observations import get_observation, log_observation
 from floorcoach.store import Store, schema_version_known
@@ -66,8 +67,14 @@ def _fill_schema_1(conn) -> None:
     conn.commit()
 
 
-def _snapshot(conn, table: str) -> list[tuple]:
-    return sorted(conn.execute(f"SELECT * FROM {table}").fetchall())
+def _columns(conn, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+
+
+def _snapshot(conn, table: str, columns: list[str] | None = None) -> list[tuple]:
+    """The table's rows, sorted; with `columns`, only those (a later schema may add some)."""
+    names = ", ".join(f'"{c}"' for c in columns or _columns(conn, table))
+    return sorted(conn.execute(f"SELECT {names} FROM {table}").fetchall())
 
 
 def test_a_schema_1_database_upgrades_without_losing_a_row(tmp_path, monkeypatch):
@@ -75,13 +82,15 @@ def test_a_schema_1_database_upgrades_without_losing_a_row(tmp_path, monkeypatch
     path = tmp_path / "old" / "floorcoach.db"
     conn = database_at_version(path, 1)
     _fill_schema_1(conn)
-    before = {table: _snapshot(conn, table) for table in (*TABLES, "record_history", "setting")}
+    tables = (*TABLES, "record_history", "setting")
+    columns = {table: _columns(conn, table) for table in tables}
+    before = {table: _snapshot(conn, table) for table in tables}
     conn.close()
 
     with Store.open(path) as store:
         assert store.schema_version == schema_version_known() >= 2
-        for table in (*TABLES, "record_history", "setting"):
-            after = _snapshot(store.conn, table)
+        for table in tables:
+            after = _snapshot(store.conn, table, columns[table])
             if table == "setting":  # schema 5 gives every database an identity of its own
                 assert store.setting("database_id")
                 after = [row for row in after if row[0] != "database_id"]

@@ -7,13 +7,8 @@ from datetime import UTC, date, datetime
 from textual.widgets import DataTable, Static
 
 from floorcoach.app import FloorcoachApp
-from floorcoach.coaching import (
-    CoachingInput,
-    FollowUpStatus,
-    coaching_for_employee,
-    create_coaching,
-)
-from floorcoach.models import ObservationInput
+from floorcoach.coaching import CoachingInput, coaching_for_employee, create_coaching
+from floorcoach.models import FollowUpStatus, ObservationInput
 from floorcoach.observations import employee_timeline, log_observation
 from floorcoach.screens.coaching_form import CoachingForm
 from floorcoach.screens.coaching_record import CoachingRecordScreen

@@ -67,3 +67,17 @@ def test_opening_an_up_to_date_database_does_not_import_sqlite_utils(store):
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_every_module_is_core_ui_or_cli_in_the_import_contracts():
+    """A new module must be placed in a layer, or import-linter would not check it."""
+    import tomllib
+    from pathlib import Path
+
+    pyproject = Path(floorcoach.__path__[0]).parents[1] / "pyproject.toml"
+    contracts = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["importlinter"]
+    core = set(contracts["contracts"][0]["source_modules"])
+    top_level = {f"floorcoach.{info.name}" for info in pkgutil.iter_modules(floorcoach.__path__)}
+    outside = {f"floorcoach.{name}" for name in UI_MODULES | {"cli"}}
+    assert core.isdisjoint(outside)
+    assert top_level - outside == core, "list each new core module in pyproject.toml"

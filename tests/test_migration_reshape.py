@@ -18,11 +18,11 @@ import pytest
 
 from floorcoach import clock
 from floorcoach import store as store_module
-from floorcoach.coaching import CoachingInput, Kind, create_coaching
+from floorcoach.coaching import CoachingInput, create_coaching
 from floorcoach.demo import generate_demo
 from floorcoach.employees import add_employee
 from floorcoach.migrations import load_migrations, run_script
-from floorcoach.models import EmployeeInput, ObservationInput, Outcome
+from floorcoach.models import EmployeeInput, Kind, ObservationInput, Outcome
 from floorcoach.observations import delete_observation, log_observation
 from floorcoach.store import Store, StoreError
 from floorcoach.workspace import open_workspace

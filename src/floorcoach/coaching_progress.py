@@ -11,21 +11,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from floorcoach import clock
-from floorcoach.coaching import (
+from floorcoach.coaching import STICK_WINDOW, CoachingSession, coaching_for_employee, get_coaching
+from floorcoach.followups import (
     STATUS_WORDS,
-    STICK_WINDOW,
-    CoachingSession,
     FollowUp,
-    Kind,
-    coaching_for_employee,
     day_text,
     follow_up_select,
     followup_counts_by_employee,
-    get_coaching,
     to_follow_up,
 )
 from floorcoach.metrics import SQL_COUNTS, Counts, percent
-from floorcoach.models import Observation
+from floorcoach.models import Kind, Observation
 from floorcoach.store import Store
 
 AGENDA_LOOKBACK = timedelta(weeks=12)

@@ -13,7 +13,8 @@ from datetime import UTC, datetime, time, timedelta
 
 from floorcoach import clock
 from floorcoach.behaviours import list_behaviours
-from floorcoach.coaching import STICK_WINDOW, insert_coaching_rows, verdict_for
+from floorcoach.coaching import STICK_WINDOW, insert_coaching_rows
+from floorcoach.followups import verdict_for
 from floorcoach.store import Store, StoreError, new_id
 
 TEAMS = ("Fashion", "Home", "Electronics", "Food hall", "Customer service", "Beauty")

@@ -31,6 +31,19 @@ class Cause(StrEnum):
 # --- catalogue files -------------------------------------------------------------------
 
 
+class Kind(StrEnum):
+    RECOGNITION = "recognition"
+    CORRECTIVE = "corrective"
+    DEVELOPMENT = "development"
+
+
+class FollowUpStatus(StrEnum):
+    OPEN = "open"
+    HELD = "held"
+    NOT_YET = "not_yet"
+    CLOSED = "closed"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -126,7 +126,7 @@ def log_observation(store: Store, data: ObservationInput, *, supervisor: str) ->
         )
         # Same transaction: a later observation checks the person's open coaching
         # follow-ups on this behaviour (`coaching.followups_checked_by` tells the caller).
-        from floorcoach.coaching import check_followups
+        from floorcoach.followups import check_followups
 
         check_followups(store, saved, by=supervisor)
     return saved
@@ -176,7 +176,7 @@ def edit_observation(
             after=_snapshot(after),
         )
         # Follow-up results this observation gave must follow the corrected evidence.
-        from floorcoach.coaching import recheck_followups
+        from floorcoach.followups import recheck_followups
 
         recheck_followups(store, after, by=by)
     return after

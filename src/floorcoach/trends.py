@@ -327,7 +327,7 @@ OpenFollowUps = Callable[[Store, Sequence[str], date], Mapping[str, int]]
 
 
 def count_open_follow_ups(store: Store, employee_ids: Sequence[str], today: date) -> dict[str, int]:
-    from floorcoach.coaching import followup_counts_by_employee
+    from floorcoach.followups import followup_counts_by_employee
 
     counts = followup_counts_by_employee(store, today, list(employee_ids))
     return {employee_id: open_count for employee_id, (open_count, _) in counts.items()}

@@ -104,8 +104,8 @@ def cmd_coach(args: argparse.Namespace) -> int:
 
 def cmd_followups(args: argparse.Namespace) -> int:
     from floorcoach import clock
-    from floorcoach.coaching import list_followups
     from floorcoach.employees import find_employee
+    from floorcoach.followups import list_followups
 
     today = clock.today()
     with open_store(args) as store:

@@ -63,7 +63,7 @@ class FollowUpsScreen(ShowsRecords, Screen):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        from floorcoach.coaching import followup_summary, list_followups
+        from floorcoach.followups import followup_summary, list_followups
 
         today = clock.today()
         self.app.run_db(

@@ -100,8 +100,8 @@ class HomeScreen(ShowsRecords, Screen):
         """Overdue and due-today follow-ups, and this supervisor's recognition : correction."""
         from datetime import timedelta
 
-        from floorcoach.coaching import followup_summary
         from floorcoach.coaching_progress import recognition_counts
+        from floorcoach.followups import followup_summary
 
         today = clock.today()
         supervisor = self.app.supervisor

@@ -219,7 +219,7 @@ class ObservationForm(RecordForm, Screen):
 
     def _check_open_follow_up(self) -> None:
         """Tell the supervisor when this observation will check a coaching follow-up."""
-        from floorcoach.coaching import open_followup_notice
+        from floorcoach.followups import open_followup_notice
 
         notice = self.query_one("#followup-notice", Static)
         notice.display = False
@@ -336,7 +336,7 @@ class ObservationForm(RecordForm, Screen):
         if editing is None:
 
             def log_and_tell(store):
-                from floorcoach.coaching import followups_checked_by
+                from floorcoach.followups import followups_checked_by
 
                 saved = log_observation(store, data, supervisor=supervisor)
                 return saved, [r.describe() for r in followups_checked_by(store, saved.id)]

@@ -54,7 +54,7 @@ class ReviewColumn:
 
 
 def _follow_up_cells(store: Store, employee_ids: Sequence[str], week: str):
-    from floorcoach.coaching import followup_counts_by_employee
+    from floorcoach.followups import followup_counts_by_employee
 
     counts = followup_counts_by_employee(store, clock.today(), list(employee_ids))
     cells = {}

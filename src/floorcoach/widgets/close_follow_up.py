@@ -45,7 +45,7 @@ class CloseFollowUpDialog(ModalScreen[str | None]):
 
 def close_by_hand(screen: Screen, follow_up) -> None:
     """Ask for a note, close the follow-up, then tell every screen (shared by two screens)."""
-    from floorcoach.coaching import close_followup
+    from floorcoach.followups import close_followup
 
     app = screen.app
     by = app.supervisor
