@@ -1,4 +1,5 @@
-"""Every screen's query finds its rows through an index, never by reading all observations.
+"""Every screen's query and every export finds its rows through an index, never by reading
+all observations.
 
 The statements are the real ones: each core function runs on a real database while a
 trace callback records what it sends to SQLite, and each recorded SELECT is then asked
@@ -9,6 +10,7 @@ database is the plan used at a million observations.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -16,6 +18,7 @@ from datetime import timedelta
 import pytest
 
 from bench.generate import NOW_DATE, SIZES, generate
+from floorcoach import export
 from floorcoach.store import Store
 
 SQL_WORDS = {"where", "join", "left", "inner", "cross", "group", "order", "on", "limit", "as"}
@@ -52,8 +55,13 @@ def plan(store: Store, sql: str) -> list[str]:
 
 def full_scans_of_observation(sql: str, details: list[str]) -> list[str]:
     """Plan lines that read the whole observation table (or all of one of its indexes)."""
-    aliases = {"observation"}
-    for alias in re.findall(r"\bobservation\s+(?:AS\s+)?([A-Za-z_]\w*)", sql):
+    return full_scans(sql, details, "observation")
+
+
+def full_scans(sql: str, details: list[str], table: str) -> list[str]:
+    """Plan lines that read the whole of `table` (or all of one of its indexes)."""
+    aliases = {table}
+    for alias in re.findall(rf"\b{table}\s+(?:AS\s+)?([A-Za-z_]\w*)", sql):
         if alias.lower() not in SQL_WORDS:
             aliases.add(alias)
     pattern = re.compile(rf"^SCAN ({'|'.join(map(re.escape, aliases))})\b")
@@ -142,3 +150,56 @@ def test_trends_are_answered_from_a_covering_index(name, data, opened):
 def test_the_full_scan_check_itself_catches_a_full_scan(opened):
     sql = "SELECT count(*) FROM observation o WHERE o.note LIKE '%till%'"
     assert full_scans_of_observation(sql, plan(opened, sql))
+
+
+# --- the exports: every one in the registry, so a new export is checked without asking ------
+
+EXPORT_FILTERS = {
+    "a month": lambda data: {},
+    "a month of one team": lambda data: {"team": data.sample_team},
+    "a month of one employee": lambda data: {"employee_id": data.sample_employee_id},
+}
+
+
+def statements_of_export(store: Store, kind: str, monkeypatch, **filters) -> list[str]:
+    """The SELECTs one export runs (its rows and its count), on every connection it opens."""
+    seen: list[str] = []
+    opened_reader = export._reader_connection
+
+    def traced(path):
+        conn = opened_reader(path)
+        conn.set_trace_callback(seen.append)
+        return conn
+
+    monkeypatch.setattr(export, "_reader_connection", traced)
+    store.conn.set_trace_callback(seen.append)
+    try:
+        export.count_rows(store, kind, **filters)
+        export.write_export(store, kind, io.BytesIO(), **filters)
+    finally:
+        store.conn.set_trace_callback(None)
+    return [s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+
+
+@pytest.mark.parametrize("filters", list(EXPORT_FILTERS))
+@pytest.mark.parametrize("kind", list(export.EXPORTS))
+def test_an_export_of_a_month_reads_only_that_month(kind, filters, data, opened, monkeypatch):
+    spec = export.EXPORTS[kind]
+    month = {"date_from": NOW_DATE - timedelta(days=30), "date_to": NOW_DATE}
+    chosen = {**month, **EXPORT_FILTERS[filters](data)}
+    assert export.count_rows(opened, kind, **month) > 0, f"{kind}: no rows to check"
+    statements = statements_of_export(opened, kind, monkeypatch, **chosen)
+    on_table = [sql for sql in statements if re.search(rf"\b(?:FROM|JOIN) {spec.table}\b", sql)]
+    assert len(on_table) >= 2, f"{kind}: the rows and the count were not both seen"
+    alias, column = spec.date_column.split(".")
+    by_date = re.compile(rf"^SEARCH {alias} USING (?:COVERING )?INDEX \w+ \({column}[<>=]")
+    for sql in on_table:
+        details = plan(opened, sql)
+        assert not full_scans(sql, details, spec.table), (
+            f"{kind} ({filters}) reads all of {spec.table}:\n{sql}\n" + "\n".join(details)
+        )
+        if filters == "a month":
+            assert any(by_date.match(line) for line in details), (
+                f"{kind} does not find its dates through the index on {spec.date_column}:\n"
+                + "\n".join(details)
+            )

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.worker import Worker, get_current_worker
 
 from floorcoach.gc_tuning import QuietCollector
-from floorcoach.palette import FloorcoachCommands
+from floorcoach.palette import FloorcoachCommands, palette_entries, screen_modules
 from floorcoach.screens.home import HomeScreen
 from floorcoach.widgets.records_changed import EVERY_RECORD, Records, RecordsChanged
 
@@ -193,10 +193,12 @@ class FloorcoachApp(App[int]):
                     raise _translate(exc, self.db_path) from exc
             except (StoreError, ValueError) as exc:
                 if not worker.is_cancelled:
-                    self.call_from_thread(self._report_failure, exc, failed, asks_on_conflict)
+                    self.call_from_thread(
+                        self._report_failure, exc, _if_alive(failed), asks_on_conflict
+                    )
                 return
             if done is not None and not worker.is_cancelled:
-                self.call_from_thread(done, result)
+                self.call_from_thread(_to_the_living, done, result)
 
         return self.run_worker(
             in_thread, thread=True, group=group, exclusive=exclusive, exit_on_error=False
@@ -308,27 +310,39 @@ class FloorcoachApp(App[int]):
         self.push_screen(EmployeePage(employee))
 
 
-# Screens are imported when first opened, which keeps start-up fast; this imports them in
-# a thread once the home screen is up, so the first open of each is as quick as the next.
-WARM_UP_MODULES = (
-    "observation_form",
-    "employees",
-    "employee_page",
-    "coaching_form",
-    "coaching_record",
-    "followups",
-    "team_review",
-    "stories",
-    "process_issues",
-    "behaviour_view",
-    "focus",
-    "export",
-    "history",
-)
+# Screens are imported when first opened, which keeps start-up fast; `_warm_up` imports them
+# in a thread once the home screen is up, so the first open of each is as quick as the next.
+def warm_up_modules() -> list[str]:
+    """Every module of floorcoach.screens (found by name, so a new screen is warmed up too);
+    none does anything when imported but define its screen."""
+    return screen_modules()
 
 
 def _import_screens() -> None:
+    """Import the screens, which also collects the palette's entries for its first opening."""
     import importlib
 
-    for name in WARM_UP_MODULES:
+    for name in warm_up_modules():
         importlib.import_module(f"floorcoach.screens.{name}")
+    palette_entries()
+
+
+def _alive(callback: Callable) -> bool:
+    """False for a method of a screen or widget that has closed since the work began:
+    the person moved on (home, Escape) while the database answered."""
+    return getattr(getattr(callback, "__self__", None), "is_attached", True)
+
+
+def _to_the_living(callback: Callable[[T], Any], value: T) -> None:
+    if _alive(callback):
+        callback(value)
+
+
+def _if_alive(callback: Callable[[Exception], Any] | None) -> Callable[[Exception], Any] | None:
+    if callback is None:
+        return None
+
+    def call(exc: Exception) -> Any:
+        return callback(exc) if _alive(callback) else None
+
+    return call

@@ -26,7 +26,7 @@ from floorcoach.followups import (
     follow_up_select,
     to_follow_up,
 )
-from floorcoach.models import FollowUpStatus, Kind, Observation
+from floorcoach.models import FollowUpStatus, Kind, Observation, sql_value
 from floorcoach.records import COACHING_SESSION
 from floorcoach.store import ConflictError, RecordNotFound, Store, StoreError, new_id
 
@@ -113,8 +113,15 @@ class CoachingSession(BaseModel):
     def status(self) -> str:
         """`open` while any coached behaviour still waits to be seen again, else `closed`."""
         if any(f.status is FollowUpStatus.OPEN for f in self.follow_ups):
-            return "open"
-        return "closed"
+            return FollowUpStatus.OPEN.value
+        return FollowUpStatus.CLOSED.value
+
+
+# Each coached behaviour starts with an open follow-up.
+_NEW_FOLLOW_UP_SQL = (
+    "INSERT INTO coaching_followup(coaching_id, behaviour_id, employee_id, due, "
+    f"status, position) VALUES (?, ?, ?, ?, {sql_value(FollowUpStatus.OPEN)}, ?)"
+)
 
 
 _SESSION_SELECT = """
@@ -256,8 +263,7 @@ def create_coaching(store: Store, data: CoachingInput, *, supervisor: str) -> Co
         conn.execute(COACHING_SESSION.insert_sql, COACHING_SESSION.insert_values(row))
         for position, behaviour_id in enumerate(data.behaviour_ids):
             conn.execute(
-                "INSERT INTO coaching_followup(coaching_id, behaviour_id, employee_id, due, "
-                "status, position) VALUES (?, ?, ?, ?, 'open', ?)",
+                _NEW_FOLLOW_UP_SQL,
                 (coaching_id, behaviour_id, data.employee_id, due.isoformat(), position),
             )
             check_against_later_observations(store, coaching_id, behaviour_id, by=supervisor)
@@ -322,8 +328,7 @@ def edit_coaching(
                 )
             else:
                 conn.execute(
-                    "INSERT INTO coaching_followup(coaching_id, behaviour_id, employee_id, due, "
-                    "status, position) VALUES (?, ?, ?, ?, 'open', ?)",
+                    _NEW_FOLLOW_UP_SQL,
                     (coaching_id, behaviour_id, data.employee_id, due.isoformat(), position),
                 )
                 check_against_later_observations(store, coaching_id, behaviour_id, by=by)

@@ -20,8 +20,8 @@ from floorcoach.followups import (
     followup_counts_by_employee,
     to_follow_up,
 )
-from floorcoach.metrics import SQL_COUNTS, Counts, percent
-from floorcoach.models import Kind, Observation
+from floorcoach.metrics import SQL_COUNTS, Counts, owned_miss_sql, percent
+from floorcoach.models import FollowUpStatus, Kind, Observation, Outcome, sql_value
 from floorcoach.store import Store
 
 AGENDA_LOOKBACK = timedelta(weeks=12)
@@ -189,6 +189,17 @@ def did_it_stick(
 
 # --- recognition and correction ------------------------------------------------------------
 
+# Per table, what counts as recognition and what as correction: exceeded outcomes and
+# recognition talks; misses the person owns and corrective talks (development is neither).
+_RECOGNITION_SQL = (
+    ("observation", f"outcome = {sql_value(Outcome.EXCEEDED)}", owned_miss_sql("")),
+    (
+        "coaching_session",
+        f"kind = {sql_value(Kind.RECOGNITION)}",
+        f"kind = {sql_value(Kind.CORRECTIVE)}",
+    ),
+)
+
 
 def recognition_counts(
     store: Store,
@@ -218,18 +229,15 @@ def recognition_counts(
         where.append("supervisor = ?")
         params.append(supervisor)
     clause = " AND ".join(where)
-    obs = store.conn.execute(
-        "SELECT coalesce(sum(outcome = 'exceeded'), 0), "
-        "coalesce(sum(outcome = 'missed' AND cause IS NOT 'system'), 0) "
-        f"FROM observation WHERE {clause}",
-        params,
-    ).fetchone()
-    sessions = store.conn.execute(
-        "SELECT coalesce(sum(kind = 'recognition'), 0), coalesce(sum(kind = 'corrective'), 0) "
-        f"FROM coaching_session WHERE {clause}",
-        params,
-    ).fetchone()
-    return obs[0] + sessions[0], obs[1] + sessions[1]
+    recognition = correction = 0
+    for table, recognised, corrected in _RECOGNITION_SQL:
+        rec, cor = store.conn.execute(
+            f"SELECT coalesce(sum({recognised}), 0), coalesce(sum({corrected}), 0) "
+            f"FROM {table} WHERE {clause}",
+            params,
+        ).fetchone()
+        recognition, correction = recognition + rec, correction + cor
+    return recognition, correction
 
 
 def recognition_by_employee(
@@ -242,10 +250,7 @@ def recognition_by_employee(
     params = [date_from.isoformat(), date_to.isoformat(), *employee_ids]
     where = f"local_date >= ? AND local_date <= ? AND employee_id IN ({marks})"
     counts = dict.fromkeys(employee_ids, (0, 0))
-    for table, recognised, corrected in (
-        ("observation", "outcome = 'exceeded'", "outcome = 'missed' AND cause IS NOT 'system'"),
-        ("coaching_session", "kind = 'recognition'", "kind = 'corrective'"),
-    ):
+    for table, recognised, corrected in _RECOGNITION_SQL:
         for employee_id, rec, cor in store.conn.execute(
             f"SELECT employee_id, coalesce(sum({recognised}), 0), coalesce(sum({corrected}), 0) "
             f"FROM {table} WHERE {where} GROUP BY employee_id",
@@ -332,7 +337,8 @@ def carry_forward_agenda(store: Store, employee_id: str, *, now: datetime | None
         for row in store.query(
             "SELECT DISTINCT f.coaching_id, s.held_at FROM coaching_followup f "
             "JOIN coaching_session s ON s.id = f.coaching_id "
-            "WHERE f.employee_id = ? AND f.status = 'open' ORDER BY s.held_at DESC LIMIT 10",
+            f"WHERE f.employee_id = ? AND f.status = {sql_value(FollowUpStatus.OPEN)} "
+            "ORDER BY s.held_at DESC LIMIT 10",
             (employee_id,),
         )
     ]

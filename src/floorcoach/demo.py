@@ -15,6 +15,7 @@ from floorcoach import clock
 from floorcoach.behaviours import list_behaviours
 from floorcoach.coaching import STICK_WINDOW, insert_coaching_rows
 from floorcoach.followups import verdict_for
+from floorcoach.models import NOT_HELD_AGAINST, Cause, FollowUpStatus, Kind, Outcome
 from floorcoach.store import Store, StoreError, new_id
 
 TEAMS = ("Fashion", "Home", "Electronics", "Food hall", "Customer service", "Beauty")
@@ -103,6 +104,8 @@ NOTES_EXCEEDED = (
     "Turned a complaint into a thank-you card.",
     "Remembered a regular's order from last week.",
 )
+# How often a miss is given each cause (None: the supervisor was not sure).
+MISS_CAUSES: dict[Cause | None, int] = {Cause.SKILL: 5, Cause.WILL: 2, Cause.SYSTEM: 2, None: 1}
 
 
 @dataclass
@@ -241,13 +244,13 @@ def generate_demo(
                 roll = rng.random()
                 cause = None
                 if roll < rate * 0.15:
-                    outcome, note = "exceeded", rng.choice(NOTES_EXCEEDED)
+                    outcome, note = Outcome.EXCEEDED, rng.choice(NOTES_EXCEEDED)
                 elif roll < rate:
-                    outcome, note = "met", rng.choice(NOTES_MET)
+                    outcome, note = Outcome.MET, rng.choice(NOTES_MET)
                 else:
-                    outcome = "missed"
-                    cause = rng.choices(("skill", "will", "system", None), (5, 2, 2, 1))[0]
-                    note = rng.choice(NOTES_SYSTEM if cause == "system" else NOTES_MISSED)
+                    outcome = Outcome.MISSED
+                    cause = rng.choices(tuple(MISS_CAUSES), tuple(MISS_CAUSES.values()))[0]
+                    note = rng.choice(NOTES_SYSTEM if cause is Cause.SYSTEM else NOTES_MISSED)
                 local_day = clock.local_date(observed_at)
                 observation_rows.append(
                     (
@@ -260,7 +263,7 @@ def generate_demo(
                         outcome,
                         cause,
                         note,
-                        int(outcome == "exceeded" and rng.random() < 0.5),
+                        int(outcome is Outcome.EXCEEDED and rng.random() < 0.5),
                         rng.choice(supervisors),
                         behaviour.catalogue_version,
                         now_text,
@@ -294,31 +297,31 @@ def generate_demo(
 # --- coaching ------------------------------------------------------------------------------
 
 _DEMO_SAID = {
-    "corrective": (
+    Kind.CORRECTIVE: (
         "Talked through what happened and what the customer saw.",
         "Walked through the standard together and why it matters at that moment.",
         "Asked what got in the way; agreed it was a habit to break, not a rule to learn.",
     ),
-    "development": (
+    Kind.DEVELOPMENT: (
         "Showed how I would handle it and let them try it on the next customer.",
         "Role-played the moment twice at the quiet till.",
     ),
-    "recognition": (
+    Kind.RECOGNITION: (
         "Told them exactly what they did well and what it did for the customer.",
         "Thanked them in front of the team at the huddle.",
     ),
 }
 _DEMO_ACTIONS = {
-    "corrective": (
+    Kind.CORRECTIVE: (
         "Look up and greet within ten seconds, even mid-task.",
         "Ask one open question before showing anything.",
         "Say what happens next before the customer has to ask.",
     ),
-    "development": (
+    Kind.DEVELOPMENT: (
         "Try the new opening line on three customers per shift.",
         "Shadow Sam at the service desk for one hour this week.",
     ),
-    "recognition": ("Keep doing it; show the new starter how.", ""),
+    Kind.RECOGNITION: ("Keep doing it; show the new starter how.", ""),
 }
 _DEMO_COMMENTS = ("Fair — the queue threw me.", "I didn't know that was the standard.", "")
 _DEMO_PRIVATE = ("Seemed tired; check the rota.", "Responds well to specifics.", "")
@@ -352,10 +355,10 @@ def insert_demo_coaching(conn, observation_rows: list[tuple], *, seed: int, now:
         last_talk: datetime | None = None
         for row in rows:
             outcome, cause = row[6], row[7]
-            if outcome == "missed" and cause != "system" and rng.random() < 0.3:
-                kind = "development" if rng.random() < 0.3 else "corrective"
-            elif outcome == "exceeded" and rng.random() < 0.25:
-                kind = "recognition"
+            if outcome == Outcome.MISSED and cause != NOT_HELD_AGAINST and rng.random() < 0.3:
+                kind = Kind.DEVELOPMENT if rng.random() < 0.3 else Kind.CORRECTIVE
+            elif outcome == Outcome.EXCEEDED and rng.random() < 0.25:
+                kind = Kind.RECOGNITION
             else:
                 continue
             observed = datetime.fromisoformat(row[3])
@@ -381,7 +384,7 @@ def insert_demo_coaching(conn, observation_rows: list[tuple], *, seed: int, now:
                     rng.choice(_DEMO_ACTIONS[kind]),
                     due.isoformat(),
                     int(rng.random() < 0.8),
-                    rng.choice(_DEMO_COMMENTS) if kind != "recognition" else "",
+                    rng.choice(_DEMO_COMMENTS) if kind is not Kind.RECOGNITION else "",
                     rng.choice(_DEMO_PRIVATE),
                     now_text,
                     now_text,
@@ -390,16 +393,17 @@ def insert_demo_coaching(conn, observation_rows: list[tuple], *, seed: int, now:
             links.append((session_id, row[0]))
             key = (employee_id, row[2])
             later = by_pair[key][bisect.bisect_right(pair_times[key], held_text) :]
-            status, result, checked = "open", None, None
+            status, result, checked = FollowUpStatus.OPEN.value, None, None
             for candidate in later:
                 verdict = verdict_for(candidate[6], candidate[7])
                 if verdict is not None:
                     status, result, checked = verdict.value, candidate[0], candidate[3]
                     break
             closed_by, note = None, ""
-            if status == "open" and due < clock.local_date(now) - timedelta(weeks=3):
+            if status == FollowUpStatus.OPEN and due < clock.local_date(now) - timedelta(weeks=3):
                 # Long past its date and never seen again: a real supervisor closes it.
-                status, checked, closed_by = "closed", clock.utc_text(held + STICK_WINDOW), row[10]
+                status, checked = FollowUpStatus.CLOSED.value, clock.utc_text(held + STICK_WINDOW)
+                closed_by = row[10]
                 note = "Not seen on the floor since; moved on to the next focus."
             follow_ups.append(
                 (

@@ -21,14 +21,17 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from floorcoach import clock
 from floorcoach.safefiles import PARTIAL_PATTERN, write_atomically
 
 _FORM_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,120}$")
 FORMAT = 1
+
+V = TypeVar("V", bound=StrEnum)
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,16 @@ class Draft:
     employee_id: str | None
     fields: dict[str, Any]
     label: str = ""
+
+
+def drafted_value(value: Any, vocabulary: type[V]) -> V | None:
+    """A value read back from a draft as a member of `vocabulary` (`models.Outcome` …), or
+    None when it is not one of its values: a draft written by another version, or edited
+    by hand, must not put in a form a value the form could not offer."""
+    try:
+        return vocabulary(value)
+    except (ValueError, TypeError):
+        return None
 
 
 def drafts_dir(db_path: Path) -> Path:

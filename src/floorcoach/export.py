@@ -3,8 +3,8 @@
 The rules (DESIGN.md section 7; every column is described in docs/data-dictionary.md):
 UTF-8 (a byte-order mark on request, for Excel), RFC 4180 with CRLF line ends, text cells
 quoted, missing values as empty cells, booleans `true`/`false`, timestamps ISO 8601 with
-offset. Text a spreadsheet would run as a formula is neutralised the OWASP way (see
-`text_column`).
+offset. Text a spreadsheet would run as a formula is neutralised the OWASP way. The rule
+for a cell is `floorcoach.csv_cells`', which every CSV floorcoach writes follows.
 
 Speed comes from letting SQLite do the work: every cell is quoted and neutralised inside
 one printf() per row, and each chunk of a few thousand rows comes back as a single block
@@ -15,9 +15,10 @@ synced as it grows so the final fsync is short.
 To add an export of records (one row per record, like `coaching`):
 describe its columns with `text_column`/`code_column`/`bool_column`, build a
 `RecordExport` over the record's declaration (`floorcoach.records`), listing the stored
-fields it leaves out on purpose in `not_exported`, and add it to `_RECORD_EXPORTS`;
-COLUMNS, the CLI and the TUI follow. A field added to a record must be exported or
-listed there, or this module refuses to load.
+fields it leaves out on purpose in `not_exported`, and add it, with a label for people,
+to `EXPORTS`: KINDS, COLUMNS, the CLI's choices and help, the export screen, the data
+dictionary check and the query-plan test follow. A field added to a record must be
+exported or listed there, or this module refuses to load.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from floorcoach import clock
+from floorcoach.csv_cells import apostrophe_sql
+from floorcoach.csv_cells import neutralise as neutralise  # the rule, for callers
 from floorcoach.metrics import SQL_COUNTS, Counts
 from floorcoach.records import COACHING_SESSION, OBSERVATION, Record
 from floorcoach.safefiles import (
@@ -47,7 +50,6 @@ from floorcoach.safefiles import (
 )
 from floorcoach.store import BUSY_TIMEOUT_MS, Store, StoreError
 
-KINDS = ("observations", "coaching", "weekly")
 BOM = b"\xef\xbb\xbf"
 CRLF = b"\r\n"
 RATE_DECIMALS = 4
@@ -67,7 +69,7 @@ class ExportError(StoreError):
 
 
 class ExportNotAvailable(ExportError):
-    """This floorcoach has no such records to export (e.g. coaching sessions, for now)."""
+    """This database has no such records to export (it lacks the export's table)."""
 
 
 class ExportCancelled(ExportError):
@@ -75,28 +77,8 @@ class ExportCancelled(ExportError):
 
 
 # --- cells ------------------------------------------------------------------------------
-
-# A text cell gets one leading apostrophe when it starts with = + - @ tab or CR (OWASP's
-# list) or with an apostrophe itself, so the rule can be undone exactly: remove one
-# leading apostrophe from any text cell that has one.
-_FORMULA_STARTS = "9, 13, 39, 61, 64"  # tab, CR, ', =, @ as code points
-_SIGN_STARTS = "43, 45"  # + and -: harmless when the rest is a plain number (-123, +4.5)
-
-
-def _neutraliser(expr: str) -> str:
-    """SQL giving an apostrophe when the text in `expr` must be neutralised, else ''.
-
-    Most text starts with a letter (code point 65 or more), which settles it in one test.
-    """
-    first = f"unicode({expr})"
-    rest = f"substr({expr}, 2)"
-    plain_number = f"({rest} NOT GLOB '*[^0-9.]*' AND {rest} GLOB '*[0-9]*')"
-    return (
-        f"CASE WHEN {first} >= 65 THEN '' "
-        f"WHEN {first} IN ({_FORMULA_STARTS}) "
-        f"OR ({first} IN ({_SIGN_STARTS}) AND NOT {plain_number}) "
-        "THEN '''' ELSE '' END"
-    )
+# The rule for a cell is floorcoach.csv_cells', shared with every `--format csv` of the
+# CLI: here SQLite applies it (`apostrophe_sql`); `neutralise` is the same rule in Python.
 
 
 @dataclass(frozen=True)
@@ -122,8 +104,8 @@ def text_column(name: str, expr: str, *, nullable: bool = False) -> Column:
     (NULL, in a `nullable` column) is an empty unquoted cell.
     """
     if not nullable:
-        return Column(name, '"%s%w"', (_neutraliser(expr), expr))
-    opener = f"CASE WHEN {expr} IS NULL THEN '' ELSE '\"' || {_neutraliser(expr)} END"
+        return Column(name, '"%s%w"', (apostrophe_sql(expr), expr))
+    opener = f"CASE WHEN {expr} IS NULL THEN '' ELSE '\"' || {apostrophe_sql(expr)} END"
     closer = f"CASE WHEN {expr} IS NULL THEN '' ELSE '\"' END"
     return Column(name, "%s%w%s", (opener, f"coalesce({expr}, '')", closer))
 
@@ -138,18 +120,6 @@ def code_column(name: str, expr: str) -> Column:
 
 def bool_column(name: str, expr: str) -> Column:
     return Column(name, "%s", (f"CASE WHEN {expr} THEN 'true' ELSE 'false' END",))
-
-
-def neutralise(value: str) -> str:
-    """What `text_column` writes for `value`, before CSV quoting: the rule, in Python."""
-    if not value:
-        return value
-    first, rest = value[0], value[1:]
-    if first in "+-" and re.fullmatch(r"[0-9.]*[0-9][0-9.]*", rest):
-        return value
-    if first in "=+-@\t\r'":
-        return "'" + value
-    return value
 
 
 def _line_sql(columns: tuple[Column, ...]) -> str:
@@ -320,8 +290,6 @@ COACHING = RecordExport(
     not_exported=("private_note", "version"),
 )
 
-_RECORD_EXPORTS: dict[str, RecordExport] = {"observations": OBSERVATIONS, "coaching": COACHING}
-
 # The weekly summary: these cells come from SQL, the rest is computed by floorcoach.metrics.
 _WEEKLY_SQL_COLUMNS = (
     code_column("iso_week", "w.iso_week"),
@@ -339,11 +307,7 @@ _WEEKLY_SQL_COLUMNS = (
     code_column("missed_system", "coalesce(w.missed_system, 0)"),
 )
 _WEEKLY_COMPUTED = ("counted", "met_rate", "provisional", "employee_id")
-
-COLUMNS: dict[str, tuple[str, ...]] = {
-    **{kind: spec.column_names for kind, spec in _RECORD_EXPORTS.items()},
-    "weekly": tuple(c.name for c in _WEEKLY_SQL_COLUMNS) + _WEEKLY_COMPUTED,
-}
+_WEEKLY_DATE = "o.local_date"  # the observations' local date: filters widen to whole weeks
 
 # --- filters ------------------------------------------------------------------------------
 
@@ -648,11 +612,20 @@ def _write_blocks(
     return total
 
 
+def _record_count_sql(spec: RecordExport, filters: Filters) -> tuple[str, list[object]]:
+    clauses, params = _where(filters, spec.date_column, spec.alias)
+    sql = (
+        f"SELECT count(*) FROM {spec.table} {spec.alias} "
+        f"JOIN employee e ON e.id = {spec.alias}.employee_id {_where_sql(clauses)}"
+    )
+    return sql, params
+
+
 # --- the weekly summary -------------------------------------------------------------------
 
 
 def _weekly_sql(filters: Filters) -> tuple[str, list[object]]:
-    clauses, params = _where(_whole_weeks(filters), "o.local_date", "o")
+    clauses, params = _where(_whole_weeks(filters), _WEEKLY_DATE, "o")
     team_join = "JOIN employee e ON e.id = o.employee_id" if filters.team is not None else ""
     sql = (
         f"SELECT {_line_sql(_WEEKLY_SQL_COLUMNS)}, w.observations, w.met, w.exceeded, "
@@ -687,33 +660,99 @@ def _weekly_blocks(path: Path, filters: Filters) -> Iterator[tuple[bytes, int]]:
         conn.close()
 
 
+def _weekly_count_sql(filters: Filters) -> tuple[str, list[object]]:
+    clauses, params = _where(_whole_weeks(filters), _WEEKLY_DATE, "o")
+    sql = (
+        "SELECT count(*) FROM (SELECT 1 FROM observation o "
+        f"JOIN employee e ON e.id = o.employee_id {_where_sql(clauses)} "
+        "GROUP BY o.employee_id, o.iso_week, o.behaviour_id)"
+    )
+    return sql, params
+
+
+# --- the registry: every export, declared once ----------------------------------------------
+
+Blocks = Iterator[tuple[bytes, int]]  # finished CSV lines, a chunk at a time, with their count
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    """One export HR can ask for, and everything said about it anywhere.
+
+    The CLI's choices and help, the export screen's choices, the data dictionary check
+    and the query-plan test all read `EXPORTS`; adding an export here adds it everywhere.
+    """
+
+    kind: str  # its name on the command line and in file names
+    label: str  # what people see: the export screen's choice, the CLI's help
+    columns: tuple[str, ...]  # the header, in order (docs/data-dictionary.md)
+    table: str  # the records it reads; a database without this table cannot export it
+    date_column: str  # the local date (`YYYY-MM-DD`) the from/to filters apply to
+    blocks: Callable[[Path, Filters], Blocks]  # the rows, in order, from one snapshot
+    count_sql: Callable[[Filters], tuple[str, list[object]]]  # how many rows (the preview)
+    records: RecordExport | None = None  # what a one-row-per-record export is made from
+
+
+def _of_records(spec: RecordExport, label: str) -> ExportKind:
+    return ExportKind(
+        kind=spec.kind,
+        label=label,
+        columns=spec.column_names,
+        table=spec.table,
+        date_column=spec.date_column,
+        blocks=lambda path, filters: _record_blocks(path, spec, filters),
+        count_sql=lambda filters: _record_count_sql(spec, filters),
+        records=spec,
+    )
+
+
+EXPORTS: dict[str, ExportKind] = {
+    spec.kind: spec
+    for spec in (
+        _of_records(OBSERVATIONS, "Observations (one row per observation)"),
+        _of_records(COACHING, "Coaching sessions"),
+        ExportKind(
+            kind="weekly",
+            label="Weekly summary (employee × ISO week × behaviour)",
+            columns=tuple(c.name for c in _WEEKLY_SQL_COLUMNS) + _WEEKLY_COMPUTED,
+            table="observation",
+            date_column=_WEEKLY_DATE,
+            blocks=_weekly_blocks,
+            count_sql=_weekly_count_sql,
+        ),
+    )
+}
+KINDS = tuple(EXPORTS)
+COLUMNS: dict[str, tuple[str, ...]] = {kind: spec.columns for kind, spec in EXPORTS.items()}
+_RECORD_EXPORTS: dict[str, RecordExport] = {
+    kind: spec.records for kind, spec in EXPORTS.items() if spec.records is not None
+}
+
+
 # --- the public API -----------------------------------------------------------------------
 
 
 def available(kind: str) -> bool:
-    """Whether this floorcoach can export `kind` (the TUI offers only those)."""
-    return kind in COLUMNS
+    """Whether this floorcoach can export `kind`: whether `EXPORTS` declares it."""
+    return kind in EXPORTS
 
 
 def check_available(kind: str) -> None:
     """Refuse, with the reason, an export this floorcoach cannot make."""
-    if kind not in KINDS:
-        raise ExportError(f"unknown export {kind!r}; choose one of {', '.join(KINDS)}")
     if not available(kind):
-        raise ExportNotAvailable(f"{kind} exports are not available in this version")
+        raise ExportError(f"unknown export {kind!r}; choose one of {', '.join(KINDS)}")
 
 
 def _check_kind(store: Store, kind: str) -> None:
     check_available(kind)
-    spec = _RECORD_EXPORTS.get(kind)
-    if spec is not None:
-        exists = store.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (spec.table,)
-        ).fetchone()
-        if exists is None:
-            raise ExportNotAvailable(
-                f"{kind} records are not available in this database (it has no {spec.table})"
-            )
+    table = EXPORTS[kind].table
+    exists = store.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).fetchone()
+    if exists is None:
+        raise ExportNotAvailable(
+            f"{kind} records are not available in this database (it has no {table})"
+        )
 
 
 def header(kind: str) -> bytes:
@@ -742,16 +781,12 @@ def write_export(
     """
     _check_kind(store, kind)
     filters = check_filters(store, date_from, date_to, team, employee_id)
+    blocks_of = EXPORTS[kind].blocks
     path = store.path
-    if kind == "weekly":
-        produce = lambda: _weekly_blocks(path, filters)  # noqa: E731
-    else:
-        spec = _RECORD_EXPORTS[kind]
-        produce = lambda: _record_blocks(path, spec, filters)  # noqa: E731
     try:
         with _sink(out, excel, store.path) as write:
             write(header(kind))
-            with _read_ahead(produce) as blocks:
+            with _read_ahead(lambda: blocks_of(path, filters)) as blocks:
                 return _write_blocks(blocks, write, progress)
     except sqlite3.Error as exc:
         raise ExportError(f"{store.path}: cannot read the records: {exc}") from exc
@@ -770,20 +805,7 @@ def count_rows(
     """How many data rows `write_export` writes with the same filters (the preview)."""
     _check_kind(store, kind)
     filters = check_filters(store, date_from, date_to, team, employee_id)
-    if kind == "weekly":
-        clauses, params = _where(_whole_weeks(filters), "o.local_date", "o")
-        sql = (
-            "SELECT count(*) FROM (SELECT 1 FROM observation o "
-            f"JOIN employee e ON e.id = o.employee_id {_where_sql(clauses)} "
-            "GROUP BY o.employee_id, o.iso_week, o.behaviour_id)"
-        )
-    else:
-        spec = _RECORD_EXPORTS[kind]
-        clauses, params = _where(filters, spec.date_column, spec.alias)
-        sql = (
-            f"SELECT count(*) FROM {spec.table} {spec.alias} "
-            f"JOIN employee e ON e.id = {spec.alias}.employee_id {_where_sql(clauses)}"
-        )
+    sql, params = EXPORTS[kind].count_sql(filters)
     return store.conn.execute(sql, params).fetchone()[0]
 
 

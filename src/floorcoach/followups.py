@@ -17,10 +17,25 @@ from datetime import date, datetime
 from pydantic import BaseModel
 
 from floorcoach import clock
-from floorcoach.models import FollowUpStatus, Kind, Observation
+from floorcoach.metrics import about_the_person_sql
+from floorcoach.models import (
+    CHECK_RESULTS,
+    COUNTS_AS_MET,
+    NOT_HELD_AGAINST,
+    FollowUpStatus,
+    Kind,
+    Observation,
+    sql_value,
+)
 from floorcoach.store import ConflictError, RecordNotFound, Store, StoreError
 
-STATUS_WORDS = {"open": "open", "held": "held", "not_yet": "not yet", "closed": "closed"}
+# A status as a person reads it: `not_yet` is "not yet".
+STATUS_WORDS = {status.value: status.value.replace("_", " ") for status in FollowUpStatus}
+
+# The statuses as SQL literals (the partial indexes are `WHERE status = 'open'`).
+_OPEN = sql_value(FollowUpStatus.OPEN)
+_CLOSED = sql_value(FollowUpStatus.CLOSED)
+_CHECKED = ", ".join(sql_value(status) for status in CHECK_RESULTS)
 
 
 class FollowUp(BaseModel):
@@ -65,7 +80,7 @@ class FollowUpResult:
     status: FollowUpStatus
 
     def describe(self) -> str:
-        word = {"held": "held", "not_yet": "not yet"}.get(self.status.value, self.status.value)
+        word = STATUS_WORDS[self.status.value]
         return f"Follow-up from coaching on {day_text(self.held_on)}: {word}"
 
 
@@ -94,9 +109,9 @@ def to_follow_up(row: dict) -> FollowUp:
 
 def verdict_for(outcome: str, cause: str | None) -> FollowUpStatus | None:
     """What one observation says about a follow-up; None when it says nothing (system)."""
-    if outcome in ("met", "exceeded"):
+    if outcome in COUNTS_AS_MET:
         return FollowUpStatus.HELD
-    if cause == "system":
+    if cause == NOT_HELD_AGAINST:
         return None
     return FollowUpStatus.NOT_YET
 
@@ -109,7 +124,7 @@ def check_against_later_observations(
         "SELECT o.id, o.outcome, o.cause FROM observation o "
         "JOIN coaching_session s ON s.id = ? "
         "WHERE o.employee_id = s.employee_id AND o.behaviour_id = ? AND o.observed_at > s.held_at "
-        "AND NOT (o.outcome = 'missed' AND o.cause IS 'system') "
+        f"AND {about_the_person_sql()} "
         "ORDER BY o.observed_at LIMIT 1",
         (coaching_id, behaviour_id),
     )
@@ -131,7 +146,7 @@ def _record_result(
     now = clock.now()
     store.conn.execute(
         "UPDATE coaching_followup SET status = ?, result_observation_id = ?, checked_at = ? "
-        "WHERE coaching_id = ? AND behaviour_id = ? AND status = 'open'",
+        f"WHERE coaching_id = ? AND behaviour_id = ? AND status = {_OPEN}",
         (verdict.value, observation_id, clock.utc_text(now), coaching_id, behaviour_id),
     )
     employee_id = store.conn.execute(
@@ -143,7 +158,7 @@ def _record_result(
         "edit",
         by,
         employee_id=employee_id,
-        before={"status": "open"},
+        before={"status": FollowUpStatus.OPEN.value},
         after={"status": verdict.value, "result_observation_id": observation_id},
         at=now,
     )
@@ -165,7 +180,7 @@ def check_followups(store: Store, observation: Observation, *, by: str) -> list[
         "SELECT f.coaching_id, f.behaviour_id, s.local_date, b.title "
         "FROM coaching_followup f JOIN coaching_session s ON s.id = f.coaching_id "
         "JOIN behaviour b ON b.id = f.behaviour_id "
-        "WHERE f.employee_id = ? AND f.behaviour_id = ? AND f.status = 'open' "
+        f"WHERE f.employee_id = ? AND f.behaviour_id = ? AND f.status = {_OPEN} "
         "AND s.held_at < ? ORDER BY s.held_at",
         (
             observation.employee_id,
@@ -200,12 +215,12 @@ def recheck_followups(store: Store, observation: Observation, *, by: str) -> lis
     reopened = store.query(
         "SELECT f.coaching_id, f.behaviour_id, f.status, s.employee_id "
         "FROM coaching_followup f JOIN coaching_session s ON s.id = f.coaching_id "
-        "WHERE f.result_observation_id = ? AND f.status IN ('held', 'not_yet')",
+        f"WHERE f.result_observation_id = ? AND f.status IN ({_CHECKED})",
         (observation.id,),
     )
     for row in reopened:
         store.conn.execute(
-            "UPDATE coaching_followup SET status = 'open', result_observation_id = NULL, "
+            f"UPDATE coaching_followup SET status = {_OPEN}, result_observation_id = NULL, "
             "checked_at = NULL WHERE coaching_id = ? AND behaviour_id = ?",
             (row["coaching_id"], row["behaviour_id"]),
         )
@@ -216,7 +231,7 @@ def recheck_followups(store: Store, observation: Observation, *, by: str) -> lis
             by,
             employee_id=row["employee_id"],
             before={"status": row["status"], "result_observation_id": observation.id},
-            after={"status": "open"},
+            after={"status": FollowUpStatus.OPEN.value},
         )
     return check_followups(store, observation, by=by)
 
@@ -247,7 +262,7 @@ def open_followup_notice(store: Store, employee_id: str, behaviour_id: str) -> s
     rows = store.query(
         "SELECT s.local_date, s.agreed_action, f.due FROM coaching_followup f "
         "JOIN coaching_session s ON s.id = f.coaching_id "
-        "WHERE f.employee_id = ? AND f.behaviour_id = ? AND f.status = 'open' "
+        f"WHERE f.employee_id = ? AND f.behaviour_id = ? AND f.status = {_OPEN} "
         "ORDER BY s.held_at DESC",
         (employee_id, behaviour_id),
     )
@@ -291,7 +306,7 @@ def close_followup(
             )
         now = clock.now()
         conn.execute(
-            "UPDATE coaching_followup SET status = 'closed', checked_at = ?, closed_by = ?, "
+            f"UPDATE coaching_followup SET status = {_CLOSED}, checked_at = ?, closed_by = ?, "
             "closed_note = ? WHERE coaching_id = ? AND behaviour_id = ?",
             (clock.utc_text(now), by, note, coaching_id, behaviour_id),
         )
@@ -301,8 +316,8 @@ def close_followup(
             "edit",
             by,
             employee_id=before.employee_id,
-            before={"status": "open"},
-            after={"status": "closed", "closed_note": note},
+            before={"status": FollowUpStatus.OPEN.value},
+            after={"status": FollowUpStatus.CLOSED.value, "closed_note": note},
             at=now,
         )
         rows = store.query(
@@ -321,7 +336,7 @@ def list_followups(
     limit: int | None = None,
 ) -> list[FollowUp]:
     """Open follow-ups, the most overdue first (one per coached behaviour)."""
-    clauses, params = ["f.status = 'open'"], []
+    clauses, params = [f"f.status = {_OPEN}"], []
     if overdue_only:
         clauses.append("f.due < ?")
         params.append(today.isoformat())
@@ -348,13 +363,13 @@ def followup_summary(store: Store, today: date, *, limit: int = 8) -> FollowUpSu
     day = today.isoformat()
     row = store.conn.execute(
         "SELECT coalesce(sum(due < ?), 0), coalesce(sum(due = ?), 0), coalesce(sum(due > ?), 0) "
-        "FROM coaching_followup WHERE status = 'open'",
+        f"FROM coaching_followup WHERE status = {_OPEN}",
         (day, day, day),
     ).fetchone()
     items = [
         to_follow_up(r)
         for r in store.query(
-            follow_up_select("WHERE f.status = 'open' AND f.due <= ?")
+            follow_up_select(f"WHERE f.status = {_OPEN} AND f.due <= ?")
             + " ORDER BY f.due, e.name COLLATE NOCASE LIMIT ?",
             (day, limit),
         )
@@ -371,7 +386,7 @@ def followup_counts_by_employee(
     open); without, only people with something open are.
     """
     params: list = [today.isoformat()]
-    where = "status = 'open'"
+    where = f"status = {_OPEN}"
     if employee_ids is not None:
         if not employee_ids:
             return {}

@@ -11,15 +11,46 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from floorcoach.models import NOT_HELD_AGAINST, Outcome, sql_value
+
 PROVISIONAL_BELOW = 5
 
+_MISSED = sql_value(Outcome.MISSED)
+_NOT_HELD_AGAINST = sql_value(NOT_HELD_AGAINST)
+
+
+# Three ways to say it in SQL, over the observation `alias` ("" for none). They differ
+# for a miss without a cause (NULL), which the person owns.
+
+
+def system_miss_sql(alias: str = "o") -> str:
+    """SQL true for a miss the system caused. Written as the partial index
+    `observation_system_misses` is, so a WHERE with it can use the index; NULL for a miss
+    without a cause (a sum of it can be NULL: read that as 0), so never negate it."""
+    p = f"{alias}." if alias else ""
+    return f"{p}outcome = {_MISSED} AND {p}cause = {_NOT_HELD_AGAINST}"
+
+
+def about_the_person_sql(alias: str = "o") -> str:
+    """SQL true (1) for an observation that says something about the person: all but a
+    miss the system caused. A miss without a cause says something."""
+    p = f"{alias}." if alias else ""
+    return f"NOT ({p}outcome = {_MISSED} AND {p}cause IS {_NOT_HELD_AGAINST})"
+
+
+def owned_miss_sql(alias: str = "o") -> str:
+    """SQL 1 for a miss the person owns (skill, will, or no cause given), else 0."""
+    p = f"{alias}." if alias else ""
+    return f"{p}outcome = {_MISSED} AND {p}cause IS NOT {_NOT_HELD_AGAINST}"
+
+
 # The same arithmetic for SQL aggregates over `observation o` (one place to change it).
-SQL_COUNTS = """
+SQL_COUNTS = f"""
     count(*) AS observations,
-    sum(o.outcome = 'met') AS met,
-    sum(o.outcome = 'exceeded') AS exceeded,
-    sum(o.outcome = 'missed') AS missed,
-    sum(o.outcome = 'missed' AND o.cause = 'system') AS missed_system
+    sum(o.outcome = {sql_value(Outcome.MET)}) AS met,
+    sum(o.outcome = {sql_value(Outcome.EXCEEDED)}) AS exceeded,
+    sum(o.outcome = {_MISSED}) AS missed,
+    sum({system_miss_sql()}) AS missed_system
 """
 
 

@@ -14,7 +14,16 @@ BEHAVIOUR_ID = r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+(-[a-z0-9]+)*$"
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
+# --- the vocabulary ----------------------------------------------------------------------
+# The one definition of each coded value. The CLI's choices, the forms' keys, the SQL, the
+# demo data and the docs are derived from these or checked against them, and so are the
+# database's CHECK constraints (tests/test_vocabulary.py): a value added here needs a
+# migration, a key in widgets/vocabulary_keys.py and a line in docs/data-dictionary.md.
+
+
 class Outcome(StrEnum):
+    """What was seen, against the behaviour's standard."""
+
     MET = "met"
     MISSED = "missed"
     EXCEEDED = "exceeded"
@@ -28,20 +37,48 @@ class Cause(StrEnum):
     SYSTEM = "system"
 
 
-# --- catalogue files -------------------------------------------------------------------
-
-
 class Kind(StrEnum):
+    """The kind of coaching conversation."""
+
     RECOGNITION = "recognition"
     CORRECTIVE = "corrective"
     DEVELOPMENT = "development"
 
 
 class FollowUpStatus(StrEnum):
+    """A coached behaviour's follow-up: open until a later observation checks it (held,
+    not_yet) or the supervisor closes it by hand (closed)."""
+
     OPEN = "open"
     HELD = "held"
     NOT_YET = "not_yet"
     CLOSED = "closed"
+
+
+# Outcomes that meet the standard: they make the met-rate, and a follow-up they check held.
+COUNTS_AS_MET = (Outcome.MET, Outcome.EXCEEDED)
+# The cause of a miss that is never held against the person (the met-rate leaves it out,
+# and it leaves a follow-up open). `metrics.system_miss_sql` says it in SQL.
+NOT_HELD_AGAINST = Cause.SYSTEM
+# What a later observation can make of an open follow-up (see `followups.verdict_for`).
+CHECK_RESULTS = (FollowUpStatus.HELD, FollowUpStatus.NOT_YET)
+
+
+def values_of(vocabulary: type[StrEnum]) -> tuple[str, ...]:
+    """The values of a vocabulary in their order, as plain strings (CLI choices, docs)."""
+    return tuple(member.value for member in vocabulary)
+
+
+def sql_value(value: str) -> str:
+    """A vocabulary value (`Outcome.MET` …) as an SQL string literal, for the core's SQL.
+
+    A literal, not a parameter: the planner must see it to use the partial indexes
+    (`WHERE status = 'open'`).
+    """
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+# --- catalogue files -------------------------------------------------------------------
 
 
 class _Strict(BaseModel):

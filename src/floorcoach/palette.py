@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import importlib
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -12,58 +14,49 @@ from floorcoach.safe_text import safe_text
 
 if TYPE_CHECKING:
     from floorcoach.app import FloorcoachApp
+    from floorcoach.widgets.palette_entry import PaletteEntry
 
-# (title, action on the app, help) — one line per screen or action users can reach.
-PALETTE_ENTRIES: list[tuple[str, str, str]] = [
-    ("Log observation", "log_observation", "Record what you just saw (ctrl+o from anywhere)"),
-    ("Log another for the same employee", "log_again", "Repeat for the last person observed"),
-    ("Home: today's shift", "show_home", "Today's observations and quick keys"),
-    ("Employees", "show_employees", "The roster: search, add, edit, deactivate"),
-    ("Add employee", "add_employee", "Add one person to the roster"),
-    ("Import roster CSV", "import_roster", "Add or update employees from an HR file"),
-    (
-        "Coach someone",
-        "push('coaching_form:CoachingForm')",
-        "Log a coaching talk: what was said, the agreed action, when to follow up",
-    ),
-    (
-        "Follow-ups",
-        "push('followups:FollowUpsScreen')",
-        "Coaching follow-ups: overdue, due today, upcoming (f on the home screen)",
-    ),
-    (
-        "Team review",
-        "push('team_review:TeamReviewScreen')",
-        "A team's week: met-rate, change, who was not observed (r on the home screen)",
-    ),
-    (
-        "Behaviour trends",
-        "push('behaviour_view:BehaviourViewScreen')",
-        "Team-wide met-rate per behaviour over weeks, slipping behaviours first",
-    ),
-    (
-        "Process issues",
-        "push('process_issues:ProcessIssuesScreen')",
-        "Misses caused by the system, by behaviour and week, with their notes",
-    ),
-    ("Stories", "push('stories:StoriesScreen')", "Observations flagged as stories worth sharing"),
-    (
-        "Focus behaviours",
-        "push('focus:FocusScreen')",
-        "Set 1-3 behaviours for a team (or everyone) to work on, with start and end dates",
-    ),
-    (
-        "Export CSV for HR",
-        "push('export:ExportScreen')",
-        "Observations or the weekly summary as CSV, by dates, team or employee",
-    ),
-]
+
+def screen_modules() -> list[str]:
+    """The modules of floorcoach.screens (one per screen), in name order."""
+    import pkgutil
+
+    from floorcoach import screens
+
+    return sorted(found.name for found in pkgutil.iter_modules(screens.__path__))
+
+
+@functools.cache
+def palette_entries() -> tuple[tuple[str, str, str], ...]:
+    """(title, action on the app, help) of every entry the screens declare, in rank order.
+
+    Each screen class names its own entries in `PALETTE` (widgets/palette_entry.py); an
+    entry without an action opens its screen with `push('module:Class')`. This imports
+    every screen module, so it runs off the event loop (the provider's `startup`).
+    """
+    found: list[tuple[int, str, str, str]] = []
+    for name in screen_modules():
+        module = importlib.import_module(f"floorcoach.screens.{name}")
+        for value in vars(module).values():
+            if not isinstance(value, type) or value.__module__ != module.__name__:
+                continue  # imported from elsewhere: its own module declares it
+            entries: tuple[PaletteEntry, ...] = vars(value).get("PALETTE", ())
+            for entry in entries:
+                action = entry.action or f"push('{name}:{value.__name__}')"
+                found.append((entry.rank, entry.title, action, entry.help))
+    return tuple((title, action, help_text) for _, title, action, help_text in sorted(found))
 
 
 class FloorcoachCommands(Provider):
+    _entries: tuple[tuple[str, str, str], ...] = ()  # palette_entries(), once started up
+
     @property
     def _app(self) -> FloorcoachApp:
         return self.app  # type: ignore[return-value]
+
+    async def startup(self) -> None:
+        # Collecting the entries imports every screen: in a thread, never on the event loop.
+        self._entries = await asyncio.to_thread(palette_entries)
 
     def _command(self, action: str):
         async def run() -> None:
@@ -72,12 +65,12 @@ class FloorcoachCommands(Provider):
         return run
 
     async def discover(self) -> Hits:
-        for title, action, help_text in PALETTE_ENTRIES:
+        for title, action, help_text in self._entries:
             yield DiscoveryHit(title, self._command(action), help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, action, help_text in PALETTE_ENTRIES:
+        for title, action, help_text in self._entries:
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), self._command(action), help=help_text)

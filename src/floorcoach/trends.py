@@ -18,7 +18,7 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from floorcoach import clock
-from floorcoach.metrics import SQL_COUNTS, Counts
+from floorcoach.metrics import SQL_COUNTS, Counts, system_miss_sql
 from floorcoach.store import Store
 
 if TYPE_CHECKING:
@@ -563,7 +563,7 @@ def process_issues(
         SELECT o.behaviour_id, o.iso_week, o.id, o.local_date, e.name, e.team, o.note,
                o.supervisor
         FROM observation o JOIN employee e ON e.id = o.employee_id
-        WHERE o.outcome = 'missed' AND o.cause = 'system'
+        WHERE {system_miss_sql()}
           AND o.local_date >= ? AND o.local_date <= ?{where}
         ORDER BY o.local_date DESC, o.observed_at DESC
         LIMIT ?

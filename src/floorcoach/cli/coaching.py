@@ -19,7 +19,7 @@ from floorcoach.cli.shared import (
     supervisor_name,
     write_rows,
 )
-from floorcoach.models import first_validation_message
+from floorcoach.models import Kind, first_validation_message, values_of
 
 FOLLOWUP_COLUMNS = (
     "coaching_id",
@@ -38,14 +38,6 @@ FOLLOWUP_COLUMNS = (
     "agreed_action",
 )
 TABLE_COLUMNS = ("due", "due_state", "employee_ref", "employee_name", "behaviour_id", "kind")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_safe(value: object) -> object:
-    """Neutralise cells a spreadsheet would run as a formula (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _parse_date(text: str, option: str) -> date:
@@ -133,7 +125,7 @@ def cmd_followups(args: argparse.Namespace) -> int:
         for f in follow_ups
     ]
     if args.format == "csv":
-        write_rows("csv", FOLLOWUP_COLUMNS, [[_csv_safe(v) for v in row] for row in rows])
+        write_rows("csv", FOLLOWUP_COLUMNS, rows)  # cells safe as in the exports
         return EXIT_OK
     picked = [FOLLOWUP_COLUMNS.index(c) for c in TABLE_COLUMNS]
     write_rows("table", TABLE_COLUMNS, [[row[i] for i in picked] for row in rows])
@@ -150,9 +142,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "by the next observation of that behaviour.",
     )
     coach.add_argument("--employee", required=True, metavar="REF_OR_NAME")
-    coach.add_argument(
-        "--kind", required=True, choices=("recognition", "corrective", "development")
-    )
+    coach.add_argument("--kind", required=True, choices=values_of(Kind))
     coach.add_argument(
         "--behaviour",
         required=True,

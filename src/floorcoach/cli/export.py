@@ -1,4 +1,4 @@
-"""`floorcoach export observations|coaching|weekly`: the CSV files HR imports.
+"""`floorcoach export KIND`: the CSV files HR imports (the kinds: `export.EXPORTS`).
 
 Every refusal (a bad date, --from after --to, an unknown team or employee, a path that
 cannot be written, an export this version cannot make) is one line on stderr and exit
@@ -13,15 +13,20 @@ from pathlib import Path
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    from floorcoach.export import KINDS
+    from floorcoach.export import EXPORTS, KINDS
 
     export = commands.add_parser(
         "export",
-        help="write observations, coaching records or the weekly summary as CSV for HR",
+        help=f"write a CSV file for HR: {', '.join(KINDS)}",
         description="Write a CSV export (columns: docs/data-dictionary.md). Without --out "
         "the file is named after the export and the date range, in the current folder.",
     )
-    export.add_argument("kind", choices=KINDS, metavar="{" + "|".join(KINDS) + "}")
+    export.add_argument(
+        "kind",
+        choices=KINDS,
+        metavar="{" + "|".join(KINDS) + "}",
+        help="; ".join(f"{kind}: {spec.label}" for kind, spec in EXPORTS.items()),
+    )
     export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day")
     export.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day")
     export.add_argument("--team", metavar="T", help="only this team")

@@ -12,7 +12,7 @@ from floorcoach.cli.shared import (
     plain,
     supervisor_name,
 )
-from floorcoach.models import first_validation_message
+from floorcoach.models import Cause, Outcome, first_validation_message, values_of
 
 
 def cmd_log(args: argparse.Namespace) -> int:
@@ -51,8 +51,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     log = commands.add_parser("log", help="log one observation")
     log.add_argument("--employee", required=True, metavar="REF_OR_NAME")
     log.add_argument("--behaviour", required=True, metavar="ID")
-    log.add_argument("--outcome", required=True, choices=("met", "missed", "exceeded"))
-    log.add_argument("--cause", choices=("skill", "will", "system"))
+    log.add_argument("--outcome", required=True, choices=values_of(Outcome))
+    log.add_argument("--cause", choices=values_of(Cause))
     log.add_argument("--note", metavar="TEXT")
     log.add_argument("--story", action="store_true", help="flag as a story worth sharing")
     log.add_argument("--at", metavar="ISO-8601", help="when it happened (default: now)")

@@ -7,9 +7,8 @@ from another command module nor from `entry`.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
@@ -49,12 +48,23 @@ def supervisor_name() -> str:
     return load_config().supervisor
 
 
-def write_rows(fmt: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Print rows as CSV (RFC 4180, CRLF) or as an aligned plain-text table."""
+def write_rows(fmt: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Print rows as CSV or as an aligned plain-text table.
+
+    CSV follows the exports' rule for every cell (`floorcoach.csv_cells`: neutralised
+    formulas, UTF-8, CRLF), written as bytes so no text layer re-encodes the data or
+    translates its line ends.
+    """
     if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        from floorcoach.csv_cells import write_csv
+
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is None:  # a stream without bytes underneath (a test's StringIO)
+            write_csv(sys.stdout, header, rows)
+            return
+        sys.stdout.flush()  # whatever was printed before stays before
+        write_csv(binary, header, rows)
+        binary.flush()
         return
     text_rows = [[plain(v) for v in row] for row in rows]
     widths = [len(h) for h in header]

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach.safe_text import safe_text
 from floorcoach.trends import week_days
+from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.table_fill import measure_now
 from floorcoach.widgets.team_period import TeamPeriodScreen
 from floorcoach.widgets.team_select import TeamSelect
@@ -24,6 +25,14 @@ SPANS = (12, 26, 52)
 
 
 class BehaviourViewScreen(TeamPeriodScreen, Screen):
+    PALETTE = (
+        PaletteEntry(
+            "Behaviour trends",
+            "Team-wide met-rate per behaviour over weeks, slipping behaviours first",
+            rank=100,
+        ),
+    )
+
     SPANS = SPANS
 
     BINDINGS = [

@@ -21,19 +21,25 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Static
 
 from floorcoach import clock
-from floorcoach.models import Behaviour, Employee, Observation
+from floorcoach.models import (
+    CHECK_RESULTS,
+    COUNTS_AS_MET,
+    Behaviour,
+    Cause,
+    Employee,
+    Kind,
+    Observation,
+)
 from floorcoach.safe_text import safe_text
 from floorcoach.widgets.behaviour_picker import BehaviourPicker
 from floorcoach.widgets.employee_picker import EmployeePicker
 from floorcoach.widgets.key_choice import Choice, KeyChoice
+from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.record_form import RecordForm
 from floorcoach.widgets.records_changed import Records
+from floorcoach.widgets.vocabulary_keys import KIND_KEYS, key_choices, key_hint
 
-KINDS = [
-    Choice(("r", "1"), "recognition", "recognition"),
-    Choice(("c", "2"), "corrective", "corrective"),
-    Choice(("d", "3"), "development", "development"),
-]
+KINDS = key_choices(KIND_KEYS)
 FOLLOW_UP_PICKS = [
     Choice(("3",), "3", "3 days"),
     Choice(("w", "1"), "7", "1 week"),
@@ -42,16 +48,33 @@ FOLLOW_UP_PICKS = [
 ]
 
 
+# The likely talk after a miss, by its cause (None: not given): can't yet, or the system
+# got in the way, is development; a miss they could have avoided is corrective.
+KIND_AFTER_A_MISS: dict[Cause | None, Kind] = {
+    Cause.SKILL: Kind.DEVELOPMENT,
+    Cause.WILL: Kind.CORRECTIVE,
+    Cause.SYSTEM: Kind.DEVELOPMENT,
+    None: Kind.CORRECTIVE,
+}
+
+
 def suggested_kind(observation: Observation) -> str:
     """A first guess from what was seen; the supervisor can change it with one key."""
-    if observation.outcome.value in ("met", "exceeded"):
-        return "recognition"
-    cause = observation.cause.value if observation.cause else None
-    return "development" if cause in ("skill", "system") else "corrective"
+    if observation.outcome in COUNTS_AS_MET:
+        return Kind.RECOGNITION.value
+    return KIND_AFTER_A_MISS.get(observation.cause, Kind.CORRECTIVE).value
 
 
 class CoachingForm(RecordForm, Screen):
     """Full-screen form; `editing` (a session read with its private note) corrects one."""
+
+    PALETTE = (
+        PaletteEntry(
+            "Coach someone",
+            "Log a coaching talk: what was said, the agreed action, when to follow up",
+            rank=70,
+        ),
+    )
 
     DISCARD_QUESTION = "Discard this coaching note? What you typed will be lost."
     RECORDS = frozenset({Records.COACHING, Records.FOLLOW_UPS})
@@ -352,7 +375,7 @@ class CoachingForm(RecordForm, Screen):
             self.action_change_behaviours()
             return
         if not kind.has_choice:
-            self._status("Choose the kind: r recognition, c corrective, d development")
+            self._status(f"Choose the kind: {key_hint(KIND_KEYS)}")
             kind.focus()
             return
         try:
@@ -405,7 +428,7 @@ class CoachingForm(RecordForm, Screen):
             f"{verb}: {safe_text(session.employee_name)} · {session.kind.value} · "
             f"follow-up due {session.follow_up_due:%a %d %b}"
         )
-        checked = [f for f in session.follow_ups if f.status.value in ("held", "not_yet")]
+        checked = [f for f in session.follow_ups if f.status in CHECK_RESULTS]
         if checked and self.editing is None:
             message += f". Already seen since: {len(checked)} checked"
         self.app.notify(message, title=verb, markup=False)
@@ -458,6 +481,8 @@ class CoachingForm(RecordForm, Screen):
 
     def _apply_draft(self, draft) -> None:
         """Fill the form from a draft, as `_load_for_editing` fills it from a record."""
+        from floorcoach.drafts import drafted_value
+
         fields = draft.fields
         drafted = fields.get("employee")
         if drafted and self.editing is None:
@@ -469,8 +494,9 @@ class CoachingForm(RecordForm, Screen):
             if behaviour is not None:
                 self._add_behaviour(behaviour, move_on=False)
         kind = self.query_one("#kind", KeyChoice)
-        if fields.get("kind") in ("recognition", "corrective", "development"):
-            kind._chosen_once, kind.selected = True, fields["kind"]
+        drafted_kind = drafted_value(fields.get("kind"), Kind)
+        if drafted_kind is not None:
+            kind._chosen_once, kind.selected = True, drafted_kind.value
             kind.refresh()
         for field, selector in (
             ("said", "#said"),

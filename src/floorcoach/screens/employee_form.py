@@ -12,10 +12,20 @@ from textual.widgets import Input, Label, Static
 
 from floorcoach.models import Employee
 from floorcoach.safe_text import safe_text
+from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.records_changed import Records
 
 
 class EmployeeForm(ModalScreen[Employee | None]):
+    PALETTE = (
+        PaletteEntry(
+            "Add employee",
+            "Add one person to the roster",
+            rank=50,
+            action="add_employee",
+        ),
+    )
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save-employee", priority=True),
         Binding("escape", "cancel", "Cancel", id="cancel-employee"),

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from floorcoach.models import Employee
 from floorcoach.safe_text import safe_text
+from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import fill_table
 
@@ -19,6 +20,15 @@ PAGE = 200  # a page of rows: DataTable measures every cell, so never load the w
 
 
 class EmployeesScreen(ShowsRecords, Screen):
+    PALETTE = (
+        PaletteEntry(
+            "Employees",
+            "The roster: search, add, edit, deactivate",
+            rank=40,
+            action="show_employees",
+        ),
+    )
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("a", "add", "Add", id="add-employee"),

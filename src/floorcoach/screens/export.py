@@ -20,17 +20,21 @@ from textual.widgets import Checkbox, Footer, Header, Input, Label, ProgressBar,
 from floorcoach import export
 from floorcoach.safe_text import safe_text
 from floorcoach.store import StoreError
+from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.records_changed import ShowsRecords
 
-KIND_LABELS = {
-    "observations": "Observations (one row per observation)",
-    "weekly": "Weekly summary (employee × ISO week × behaviour)",
-    "coaching": "Coaching sessions",
-}
 PREVIEW_DELAY = 0.3  # seconds of quiet typing before the row count is asked again
 
 
 class ExportScreen(ShowsRecords, Screen):
+    PALETTE = (
+        PaletteEntry(
+            "Export CSV for HR",
+            "Observations or the weekly summary as CSV, by dates, team or employee",
+            rank=140,
+        ),
+    )
+
     BINDINGS = [
         Binding("ctrl+s", "export", "Export", id="export-write", priority=True),
         Binding("escape", "back_or_cancel", "Back / cancel", id="export-back"),
@@ -46,19 +50,13 @@ class ExportScreen(ShowsRecords, Screen):
         self._progress_timer = None
 
     def compose(self) -> ComposeResult:
-        kinds = [(KIND_LABELS[k], k) for k in export.KINDS if export.available(k)]
-        missing = [KIND_LABELS[k] for k in export.KINDS if not export.available(k)]
+        kinds = [(spec.label, kind) for kind, spec in export.EXPORTS.items()]
         yield Header()
         with Vertical(id="export-form"):
             yield Static("Export CSV for HR", classes="panel-title")
             with Horizontal(classes="export-row"):
                 yield Label("Export", classes="export-label")
                 yield Select(kinds, value=kinds[0][1], allow_blank=False, id="export-kind")
-            if missing:
-                yield Static(
-                    Text(f"{', '.join(missing)}: not available in this version of floorcoach"),
-                    classes="hint",
-                )
             with Horizontal(classes="export-row"):
                 yield Label("From", classes="export-label")
                 yield Input(placeholder="YYYY-MM-DD", id="export-from")

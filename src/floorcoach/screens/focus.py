@@ -21,6 +21,7 @@ from textual.widgets.selection_list import Selection
 from floorcoach import clock
 from floorcoach.safe_text import safe_text
 from floorcoach.widgets.confirm import ConfirmDialog
+from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import measure_now
 from floorcoach.widgets.team_select import TeamSelect
@@ -37,6 +38,14 @@ def _status(period, today: date) -> Text:
 
 
 class FocusScreen(ShowsRecords, Screen):
+    PALETTE = (
+        PaletteEntry(
+            "Focus behaviours",
+            "Set 1-3 behaviours for a team (or everyone) to work on, with start and end dates",
+            rank=130,
+        ),
+    )
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("n", "new", "New focus", id="new-focus"),

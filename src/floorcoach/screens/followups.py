@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from floorcoach import clock
 from floorcoach.safe_text import safe_text
 from floorcoach.widgets.close_follow_up import close_by_hand
+from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.record_text import due_counts, due_label
 from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import fill_table
@@ -24,6 +25,14 @@ PAGE = 300  # DataTable measures every cell: a page, never everything
 
 
 class FollowUpsScreen(ShowsRecords, Screen):
+    PALETTE = (
+        PaletteEntry(
+            "Follow-ups",
+            "Coaching follow-ups: overdue, due today, upcoming (f on the home screen)",
+            rank=80,
+        ),
+    )
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back-from-follow-ups"),
         Binding("enter", "open_record", "Open coaching", id="open-coaching-record"),

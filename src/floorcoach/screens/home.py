@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach import clock
 from floorcoach.safe_text import safe_text
+from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.record_text import due_counts, due_label, outcome_text
 from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import fill_table
@@ -30,6 +31,15 @@ ctrl+q      quit"""
 
 
 class HomeScreen(ShowsRecords, Screen):
+    PALETTE = (
+        PaletteEntry(
+            "Home: today's shift",
+            "Today's observations and quick keys",
+            rank=30,
+            action="show_home",
+        ),
+    )
+
     BINDINGS = [
         Binding("o", "app.log_observation", "Log observation", id="log"),
         Binding("a", "app.log_again", "Again, same person", id="log-again"),

@@ -18,29 +18,43 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, OptionList, Static
 
 from floorcoach import clock
-from floorcoach.models import Behaviour, Employee, Observation
+from floorcoach.models import Behaviour, Cause, Employee, Observation, Outcome
 from floorcoach.safe_text import safe_text
 from floorcoach.widgets.behaviour_picker import BehaviourPicker
 from floorcoach.widgets.employee_picker import EmployeePicker
-from floorcoach.widgets.key_choice import Choice, KeyChoice
+from floorcoach.widgets.key_choice import KeyChoice
+from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.record_form import RecordForm
 from floorcoach.widgets.records_changed import Records
+from floorcoach.widgets.vocabulary_keys import (
+    CAUSE_KEYS,
+    CAUSE_NOT_SURE,
+    OUTCOME_KEYS,
+    key_choices,
+    key_hint,
+)
 
-OUTCOMES = [
-    Choice(("m", "1"), "met", "met"),
-    Choice(("x", "2"), "missed", "missed"),
-    Choice(("e", "3"), "exceeded", "exceeded"),
-]
-CAUSES = [
-    Choice(("k", "1"), "skill", "skill — can't yet"),
-    Choice(("w", "2"), "will", "will — won't"),
-    Choice(("s", "3"), "system", "system — process, tools or policy"),
-    Choice(("u", "0"), None, "not sure"),
-]
+OUTCOMES = key_choices(OUTCOME_KEYS)
+CAUSES = key_choices(CAUSE_KEYS, not_sure=CAUSE_NOT_SURE)
 
 
 class ObservationForm(RecordForm, Screen):
     """Full-screen form; `editing` switches it to correcting an existing observation."""
+
+    PALETTE = (
+        PaletteEntry(
+            "Log observation",
+            "Record what you just saw (ctrl+o from anywhere)",
+            rank=10,
+            action="log_observation",
+        ),
+        PaletteEntry(
+            "Log another for the same employee",
+            "Repeat for the last person observed",
+            rank=20,
+            action="log_again",
+        ),
+    )
 
     DISCARD_QUESTION = "Discard this observation? What you typed will be lost."
     # A new or corrected observation can check (or uncheck) a coaching follow-up.
@@ -304,7 +318,7 @@ class ObservationForm(RecordForm, Screen):
             self.action_change_behaviour()
             return
         if not outcome.has_choice:
-            self._status("Choose the outcome: m met, x missed, e exceeded")
+            self._status(f"Choose the outcome: {key_hint(OUTCOME_KEYS)}")
             outcome.focus()
             return
         try:
@@ -390,6 +404,8 @@ class ObservationForm(RecordForm, Screen):
 
     def _apply_draft(self, draft) -> None:
         """Fill the form from a draft, the same way `_load_for_editing` fills it from a record."""
+        from floorcoach.drafts import drafted_value
+
         fields = draft.fields
         drafted = fields.get("employee")
         if drafted and self.editing is None:
@@ -403,13 +419,17 @@ class ObservationForm(RecordForm, Screen):
         if behaviour is not None:
             self._set_behaviour(behaviour)
         outcome = self.query_one("#outcome", KeyChoice)
-        if fields.get("outcome") in ("met", "missed", "exceeded"):
-            outcome._chosen_once, outcome.selected = True, fields["outcome"]
+        drafted_outcome = drafted_value(fields.get("outcome"), Outcome)
+        if drafted_outcome is not None:
+            outcome._chosen_once, outcome.selected = True, drafted_outcome.value
             outcome.refresh()
         self._show_cause(outcome.has_choice and outcome.selected == "missed")
         cause = self.query_one("#cause", KeyChoice)
-        if fields.get("cause_chosen") and fields.get("cause") in (None, "skill", "will", "system"):
-            cause._chosen_once, cause.selected = True, fields.get("cause")
+        drafted_cause = drafted_value(fields.get("cause"), Cause)
+        not_sure = fields.get("cause") is None
+        if fields.get("cause_chosen") and (drafted_cause is not None or not_sure):
+            cause._chosen_once = True
+            cause.selected = drafted_cause.value if drafted_cause is not None else None
             cause.refresh()
         self.query_one("#note", Input).value = str(fields.get("note") or "")
         self.query_one("#story", Checkbox).value = bool(fields.get("story"))

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach import clock
 from floorcoach.safe_text import safe_text
+from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.table_fill import fill_table
 from floorcoach.widgets.team_period import TeamPeriodScreen
 from floorcoach.widgets.team_select import TeamSelect
@@ -26,6 +27,14 @@ SPANS = (4, 12, 52)
 
 
 class ProcessIssuesScreen(TeamPeriodScreen, Screen):
+    PALETTE = (
+        PaletteEntry(
+            "Process issues",
+            "Misses caused by the system, by behaviour and week, with their notes",
+            rank=110,
+        ),
+    )
+
     SPANS = SPANS
 
     BINDINGS = [

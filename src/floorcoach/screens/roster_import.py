@@ -12,10 +12,20 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.records_changed import Records
 
 
 class RosterImportScreen(ModalScreen[None]):
+    PALETTE = (
+        PaletteEntry(
+            "Import roster CSV",
+            "Add or update employees from an HR file",
+            rank=60,
+            action="import_roster",
+        ),
+    )
+
     BINDINGS = [Binding("escape", "close", "Close", id="close-import")]
 
     def compose(self) -> ComposeResult:

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from floorcoach import clock
 from floorcoach.safe_text import safe_text
+from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.table_fill import fill_table
 from floorcoach.widgets.team_period import TeamPeriodScreen
 from floorcoach.widgets.team_select import TeamSelect
@@ -27,6 +28,14 @@ PAGE = 60  # the newest stories; DataTable measures every cell, so never all of 
 
 
 class StoriesScreen(TeamPeriodScreen, Screen):
+    PALETTE = (
+        PaletteEntry(
+            "Stories",
+            "Observations flagged as stories worth sharing",
+            rank=120,
+        ),
+    )
+
     SPANS = SPANS
 
     BINDINGS = [

@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from floorcoach import clock
 from floorcoach.metrics import Counts
 from floorcoach.safe_text import safe_text
+from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.records_changed import ShowsRecords
 from floorcoach.widgets.table_fill import measure_now
 from floorcoach.widgets.team_select import TeamSelect
@@ -106,6 +107,14 @@ _SORTS: list[tuple[str, str, Callable[[TeamWeekRow], Any], bool]] = [
 
 
 class TeamReviewScreen(ShowsRecords, Screen):
+    PALETTE = (
+        PaletteEntry(
+            "Team review",
+            "A team's week: met-rate, change, who was not observed (r on the home screen)",
+            rank=90,
+        ),
+    )
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding(
