@@ -18,7 +18,9 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # The one definition of each coded value. The CLI's choices, the forms' keys, the SQL, the
 # demo data and the docs are derived from these or checked against them, and so are the
 # database's CHECK constraints (tests/test_vocabulary.py): a value added here needs a
-# migration, a key in widgets/vocabulary_keys.py and a line in docs/data-dictionary.md.
+# migration (`migrations.reshape.rewrite_check`), a key in widgets/vocabulary_keys.py, the
+# docs (data-dictionary.md, README.md), and for a cause a demo weight and a suggested kind
+# of coaching; tests/test_vocabulary.py names whichever is still missing.
 
 
 class Outcome(StrEnum):
