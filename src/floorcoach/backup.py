@@ -77,12 +77,11 @@ def _setting(path: Path, key: str) -> str | None:
     except sqlite3.Error:
         return None
     try:
-        row = conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
-    except sqlite3.Error:
+        return _own_setting(conn, key)
+    except sqlite3.Error:  # not a database floorcoach can read: no setting
         return None
     finally:
         conn.close()
-    return row[0] if row else None
 
 
 def _replaceable_backup(target: Path, database_id: str | None) -> bool:
@@ -169,6 +168,7 @@ def backup_database(db_path: Path, target: Path | None = None) -> BackupResult:
 
 
 def _own_setting(conn: sqlite3.Connection, key: str) -> str | None:
+    """A setting read through `conn`; None where the schema has no settings yet."""
     try:
         row = conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
     except sqlite3.OperationalError:  # a schema from before settings existed
