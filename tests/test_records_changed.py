@@ -151,3 +151,25 @@ def test_a_change_concerns_the_kinds_a_screen_shows_and_the_person_it_is_about()
     erased = RecordsChanged(employee_id="amira", erased=True)
     assert not erased.concerns(everything, about="amira")
     assert erased.concerns(everything)
+
+
+async def test_an_answer_for_a_screen_on_its_way_out_is_dropped(db_path, team):
+    """Going home pops the screen at once but removes its widgets over later frames: an
+    answer arriving between the two must not reach the half-removed screen (it used to, as
+    "No nodes match '#team'")."""
+    from floorcoach.app import _alive
+
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await wait_ready(app, pilot)
+        app.action_show_employees()
+        screen = await wait_for_screen(app, pilot, EmployeesScreen)
+        await settle(app, pilot)
+        assert _alive(screen._show_teams)
+        leaving = app.pop_screen()
+        assert screen.is_attached  # still in the DOM while its widgets go
+        assert not _alive(screen._show_teams)
+        await leaving
+        assert not _alive(screen._show_teams)
+        assert isinstance(app.screen, HomeScreen) and _alive(app.screen.refresh_data)
+        assert not [n for n in app._notifications if n.severity == "error"]

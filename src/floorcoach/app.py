@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.dom import DOMNode, NoScreen
 from textual.worker import Worker, get_current_worker
 
 from floorcoach.gc_tuning import QuietCollector
@@ -329,8 +330,20 @@ def _import_screens() -> None:
 
 def _alive(callback: Callable) -> bool:
     """False for a method of a screen or widget that has closed since the work began:
-    the person moved on (home, Escape) while the database answered."""
-    return getattr(getattr(callback, "__self__", None), "is_attached", True)
+    the person moved on (home, Escape) while the database answered.
+
+    A screen leaves the stack before Textual removes its widgets, and stays attached while
+    they go, so "attached" alone would let an answer reach a screen whose widgets are gone.
+    """
+    owner = getattr(callback, "__self__", None)
+    if not isinstance(owner, DOMNode):
+        return True
+    if not owner.is_attached:
+        return False
+    try:
+        return owner.screen in owner.app.screen_stack
+    except NoScreen:
+        return False
 
 
 def _to_the_living(callback: Callable[[T], Any], value: T) -> None:
