@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from floorcoach import clock
-from floorcoach.catalogue import shipped_catalogue_dir
+from floorcoach.catalogue_files import shipped_catalogue_dir
 from floorcoach.cli import main as cli_main
 from floorcoach.employees import add_employee, find_employee
 from floorcoach.models import EmployeeInput, ObservationInput

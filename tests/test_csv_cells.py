@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from floorcoach import csv_cells, export
-from floorcoach.catalogue import load_catalogues
+from floorcoach.catalogue_files import load_catalogues
 from floorcoach.coaching import CoachingInput, create_coaching
 from floorcoach.employees import add_employee, list_employees
 from floorcoach.followups import list_followups

@@ -26,7 +26,7 @@ from floorcoach.safefiles import private_folder
 from floorcoach.store import BUSY_TIMEOUT_MS, Store
 from floorcoach.workspace import open_workspace
 
-from .test_reliability_backup_privacy import _marker_counts
+from .test_backup_and_privacy import _marker_counts
 
 SUPERVISOR = "Test Supervisor"
 

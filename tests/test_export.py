@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from floorcoach import clock, export
-from floorcoach.behaviours import list_behaviours
+from floorcoach.catalogue_store import list_behaviours
 from floorcoach.employees import add_employee
 from floorcoach.metrics import PROVISIONAL_BELOW
 from floorcoach.models import EmployeeInput, ObservationInput

@@ -25,7 +25,7 @@ def logged(store, team, monkeypatch):
     """Three observations in November 2026 for the `team` fixture's people."""
     from datetime import datetime
 
-    from floorcoach.behaviours import list_behaviours
+    from floorcoach.catalogue_store import list_behaviours
 
     monkeypatch.setenv("FLOORCOACH_NOW", NOW)
     behaviour = list_behaviours(store)[0]

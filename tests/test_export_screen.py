@@ -11,7 +11,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 
 from floorcoach import export
 from floorcoach.app import FloorcoachApp
-from floorcoach.behaviours import list_behaviours
+from floorcoach.catalogue_store import list_behaviours
 from floorcoach.models import ObservationInput
 from floorcoach.observations import log_observation
 from floorcoach.screens.export import ExportScreen

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from floorcoach.app import FloorcoachApp
-from floorcoach.catalogue import CatalogueError, load_catalogues, shipped_catalogue_dir
+from floorcoach.catalogue_files import CatalogueError, load_catalogues, shipped_catalogue_dir
 from floorcoach.cli import main as cli_main
 from floorcoach.employees import add_employee, get_employee
 from floorcoach.models import EmployeeInput, ObservationInput

@@ -194,7 +194,7 @@ def _check_follow_up(due: date, held_at: datetime) -> None:
 
 
 def _check_input(store: Store, data: CoachingInput, held_at: datetime) -> None:
-    from floorcoach.behaviours import get_behaviour
+    from floorcoach.catalogue_store import get_behaviour
     from floorcoach.employees import get_employee
 
     problem = clock.implausible(held_at, clock.now())

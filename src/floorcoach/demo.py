@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from floorcoach import clock
-from floorcoach.behaviours import list_behaviours
+from floorcoach.catalogue_store import list_behaviours
 from floorcoach.coaching import STICK_WINDOW, insert_coaching_rows
 from floorcoach.followups import verdict_for
 from floorcoach.models import NOT_HELD_AGAINST, Cause, FollowUpStatus, Kind, Outcome

@@ -10,7 +10,7 @@ import json
 from datetime import date, datetime
 
 from floorcoach import clock
-from floorcoach.behaviours import get_behaviour
+from floorcoach.catalogue_store import get_behaviour
 from floorcoach.employees import get_employee
 from floorcoach.models import Behaviour, Employee, HistoryEntry, Observation, ObservationInput
 from floorcoach.records import OBSERVATION

@@ -12,7 +12,7 @@ from floorcoach.cli.shared import (
 
 
 def cmd_catalogue_check(args: argparse.Namespace) -> int:
-    from floorcoach.catalogue import load_catalogues
+    from floorcoach.catalogue_files import load_catalogues
 
     paths = [Path(p) for p in args.paths] or None
     catalogues = load_catalogues(paths)
@@ -25,7 +25,7 @@ def cmd_catalogue_check(args: argparse.Namespace) -> int:
 
 
 def cmd_catalogue_list(args: argparse.Namespace) -> int:
-    from floorcoach.catalogue import load_catalogues
+    from floorcoach.catalogue_files import load_catalogues
 
     rows = [
         (b.id, b.touch_point, b.title, b.catalogue_id, b.catalogue_version, b.standard)

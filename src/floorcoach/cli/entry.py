@@ -55,7 +55,7 @@ def _command_modules() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:
-    from floorcoach.catalogue import CatalogueError
+    from floorcoach.catalogue_files import CatalogueError
     from floorcoach.paths import ConfigError
     from floorcoach.roster import RosterError
     from floorcoach.store import StoreError

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from floorcoach.catalogue import CatalogueError
+from floorcoach.catalogue_files import CatalogueError
 from floorcoach.paths import ConfigError
 from floorcoach.store import DamagedDatabase, DatabaseBusy
 

@@ -23,7 +23,7 @@ from floorcoach.store import Store
 from floorcoach.widgets.confirm import ConfirmDialog
 
 from .pilot import press_all, settle, wait_ready
-from .test_reliability_durability import DRIVER
+from .test_durability import DRIVER
 
 HALF_NOTE = "Left the till to chat"
 

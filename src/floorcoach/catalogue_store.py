@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 
 from floorcoach import clock
-from floorcoach.catalogue import LoadedCatalogue
+from floorcoach.catalogue_files import LoadedCatalogue
 from floorcoach.models import Behaviour
 from floorcoach.store import Store
 

@@ -27,7 +27,7 @@ from floorcoach.observations import count_observations, log_observation
 from floorcoach.store import APPLICATION_ID, Store, StoreError
 
 from .pilot import wait_ready
-from .test_reliability_durability import DRIVER, _integrity
+from .test_durability import DRIVER, _integrity
 
 CURRENT = max(load_migrations())
 
