@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from floorcoach.catalogue_store import install_catalogues, list_behaviours
 from floorcoach.catalogue_files import CatalogueError, load_catalogues, shipped_catalogue_dir
+from floorcoach.catalogue_store import install_catalogues, list_behaviours
 
 GOOD = """\
 [catalogue]

@@ -67,8 +67,8 @@ class FloorcoachApp(App[int]):
     @work(thread=True, exclusive=True, group="startup", exit_on_error=False)
     def _open_workspace(self) -> None:
         """Check the catalogue and the database file; show what is wrong instead of starting."""
-        from floorcoach.catalogue_store import list_behaviours
         from floorcoach.catalogue_files import CatalogueError
+        from floorcoach.catalogue_store import list_behaviours
         from floorcoach.demo import has_real_records
         from floorcoach.paths import ConfigError, load_config
         from floorcoach.store import StoreError

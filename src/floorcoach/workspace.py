@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from floorcoach.catalogue_store import install_catalogues
 from floorcoach.catalogue_files import load_catalogues
+from floorcoach.catalogue_store import install_catalogues
 from floorcoach.store import Store
 
 
