@@ -26,6 +26,7 @@ JOIN behaviour b ON b.id = o.behaviour_id
 
 
 _HISTORY = set(OBSERVATION.history)
+_TYPED_AND_EDITED = (set(OBSERVATION.edited) & set(ObservationInput.model_fields)) - {"observed_at"}
 
 
 def _to_observation(row: dict) -> Observation:
@@ -40,17 +41,18 @@ def _snapshot(observation: Observation) -> dict:
 def _edited_row(
     data: ObservationInput, observed_at: datetime, catalogue_version: str
 ) -> dict[str, object]:
-    """The columns an edit may change, as stored (updated_at aside)."""
+    """The columns an edit may change, as stored (updated_at aside).
+
+    A field typed in (`ObservationInput`) and declared edited in `records.OBSERVATION` is
+    stored as typed, so a new optional field needs no line here; the rest is derived.
+    """
     local_day = clock.local_date(observed_at)
+    typed = data.model_dump(mode="json", include=_TYPED_AND_EDITED)
     return {
-        "behaviour_id": data.behaviour_id,
+        **typed,
         "observed_at": clock.utc_text(observed_at),
         "local_date": local_day.isoformat(),
         "iso_week": clock.iso_week(local_day),
-        "outcome": data.outcome.value,
-        "cause": data.cause.value if data.cause else None,
-        "note": data.note,
-        "story": int(data.story),
         "catalogue_version": catalogue_version,
     }
 
