@@ -11,6 +11,8 @@ import pytest
 from floorcoach.models import EmployeeInput
 from floorcoach.workspace import open_workspace
 
+from .pg_server import org_database, pg_server  # noqa: F401 (fixtures for the org tests)
+
 SUPERVISOR = "Test Supervisor"
 
 

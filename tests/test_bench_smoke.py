@@ -21,6 +21,8 @@ EXPECTED_CASES = {
     "team-week",
     "export",
     "export-memory",
+    "export-xlsx",
+    "export-xlsx-memory",
     "ui-list",
     "ui-page",
     "stall-list",
@@ -54,7 +56,7 @@ def figures(tmp_path_factory):
 def test_every_benchmark_runs(figures):
     assert set(figures) == EXPECTED_CASES
     for figure in figures.values():
-        if figure.case.startswith("export") and sqlite3_cli() is None:
+        if figure.case in ("export", "export-memory") and sqlite3_cli() is None:
             assert "sqlite3 command" in figure.skipped
             continue
         assert not figure.skipped, f"{figure.case}: {figure.skipped}"
@@ -62,7 +64,8 @@ def test_every_benchmark_runs(figures):
 
 
 @pytest.mark.parametrize(
-    "case", ["save", "trend", "team-week", "export", "ui-list", "ui-page", "stall-search"]
+    "case",
+    ["save", "trend", "team-week", "export", "export-xlsx", "ui-list", "ui-page", "stall-search"],
 )
 def test_floorcoach_and_its_baseline_compute_the_same_thing(figures, case):
     figure = figures[case]
@@ -72,7 +75,16 @@ def test_floorcoach_and_its_baseline_compute_the_same_thing(figures, case):
 
 
 def test_every_comparison_has_a_baseline_measured_in_the_same_run(figures):
-    for case in ("startup", "save", "trend", "team-week", "export", "ui-list", "ui-page"):
+    for case in (
+        "startup",
+        "save",
+        "trend",
+        "team-week",
+        "export",
+        "export-xlsx",
+        "ui-list",
+        "ui-page",
+    ):
         figure = figures[case]
         if figure.skipped:
             continue

@@ -12,7 +12,7 @@ from floorcoach.models import FollowUpStatus, ObservationInput
 from floorcoach.observations import employee_timeline, log_observation
 from floorcoach.screens.coaching_form import CoachingForm
 from floorcoach.screens.coaching_record import CoachingRecordScreen
-from floorcoach.screens.employee_page import TIMELINE_COLUMNS, EmployeePage
+from floorcoach.screens.employee_page import EmployeePage
 from floorcoach.screens.followups import FollowUpsScreen
 from floorcoach.screens.observation_form import ObservationForm
 from floorcoach.store import Store
@@ -76,7 +76,7 @@ async def test_coaching_from_an_observation_is_checked_by_the_next_one(db_path, 
         assert session.follow_up_due == date(2026, 12, 2)
 
         monkeypatch.setenv("FLOORCOACH_NOW", "2026-11-25T10:30:00+00:00")
-        await press_all(app, pilot, "o", "1")
+        await press_all(app, pilot, "o", "1", "enter")  # Enter: no second digit
         assert isinstance(app.screen, ObservationForm)
         assert "Open follow-up from coaching on 25 Nov" in shown(app.screen, "#followup-notice")
         await press_all(app, pilot, "m", "enter")
@@ -85,8 +85,10 @@ async def test_coaching_from_an_observation_is_checked_by_the_next_one(db_path, 
         assert any("Follow-up from coaching on 25 Nov: held" in m for m in messages)
 
         table = app.screen.query_one("#timeline", DataTable)
-        assert "held" in str(table.get_row(session.id)[TIMELINE_COLUMNS.index("Outcome")])
-        await press_all(app, pilot, "down", "enter")  # the coaching row → its record
+        outcome = [str(column.label) for column in table.ordered_columns].index("Outcome")
+        assert "held" in str(table.get_row(session.id)[outcome])
+        table.move_cursor(row=table.get_row_index(session.id))  # the coaching row
+        await press_all(app, pilot, "enter")  # → its record
         record = app.screen
         assert isinstance(record, CoachingRecordScreen)
         follow_ups = record.query_one("#record-follow-ups", DataTable)
@@ -166,7 +168,7 @@ def test_follow_ups_screen_snapshot(snap_compare, db_path, monkeypatch):
 
 def test_coaching_form_snapshot_from_an_employee_page(snap_compare, db_path, monkeypatch):
     app = FloorcoachApp(db_path=demo_database(db_path, monkeypatch))
-    keys = ("e", "down", "enter", "k")
+    keys = ("e", "down", "down", "enter", "k")  # search box → list → its second row
     assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=before_snapshot(*keys))
 
 

@@ -137,7 +137,7 @@ async def test_quitting_with_a_half_filled_form_keeps_it_for_next_time(db_path, 
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app, pilot)
         await press_all(app, pilot, "o", "b", "e", "n", "space", "n", "enter")
-        await press_all(app, pilot, "2")
+        await press_all(app, pilot, "2", "enter")  # Enter: no second digit is coming
         chosen = app.screen.behaviour.id
         await _wait_for_draft(app, pilot, db_path, behaviour_id=chosen)
         await press_all(app, pilot, "ctrl+q")

@@ -110,7 +110,8 @@ def _read(source: Path | bytes) -> tuple[list[str], list[dict[str, str]]]:
 
 def _db_observations(store, where: str = "", params: tuple = ()) -> list[dict]:
     return store.query(
-        "SELECT o.*, e.employee_ref, e.name AS employee_name, e.team, "
+        "SELECT o.*, e.employee_ref, e.name AS employee_name, e.team, e.active, "
+        "b.catalogue_id, b.touch_point_id, "
         "coalesce(bv.title, b.title) AS behaviour, "
         "coalesce(bv.touch_point, b.touch_point) AS touch_point "
         "FROM observation o JOIN employee e ON e.id = o.employee_id "
@@ -146,11 +147,20 @@ def _compare_observations(rows: list[dict], expected: list[dict]) -> None:
         assert row["iso_week"] == db["iso_week"]
         assert row["behaviour_id"] == db["behaviour_id"]
         assert row["outcome"] == db["outcome"]
-        assert row["cause"] == (db["cause"] or "")
+        unsure = "unsure" if db["outcome"] == "missed" else ""
+        assert row["cause"] == (db["cause"] or unsure)
         assert row["story"] == ("true" if db["story"] else "false")
         assert row["employee_id"] == db["employee_id"]
         assert row["created_at"] == db["created_at"]
         assert row["updated_at"] == db["updated_at"]
+        assert row["employee_active"] == ("true" if db["active"] else "false")
+        assert (row["catalogue_id"], row["touch_point_id"]) == (
+            db["catalogue_id"],
+            db["touch_point_id"],
+        )
+        local = datetime.fromisoformat(db["observed_at"]).astimezone()
+        assert row["observed_at_local"] == local.strftime("%Y-%m-%d %H:%M:%S")
+        _check_text_cell(row["team_when_observed"], db["team_when_observed"])
         for column in TEXT_COLUMNS["observations"]:
             source = {"employee_name": "employee_name", "behaviour": "behaviour"}.get(
                 column, column
@@ -571,10 +581,10 @@ def test_any_note_survives_the_round_trip(store, team, note):
 # --- the data dictionary ------------------------------------------------------------------
 
 
-def _documented_columns() -> dict[str, list[str]]:
-    """Each `## <kind>` section's table of columns in docs/data-dictionary.md, in order."""
+def _documented_rows() -> dict[str, list[tuple[str, str, str]]]:
+    """Each `## <kind>` section's table in docs/data-dictionary.md: (column, type, meaning)."""
     path = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
-    sections: dict[str, list[str]] = {}
+    sections: dict[str, list[tuple[str, str, str]]] = {}
     current = None
     for line in path.read_text(encoding="utf-8").splitlines():
         heading = re.match(r"^## `?(\w+)`? export", line)
@@ -584,10 +594,25 @@ def _documented_columns() -> dict[str, list[str]]:
         if line.startswith("## "):
             current = None
             continue
-        cell = re.match(r"^\|\s*`([a-z_]+)`\s*\|", line)
+        cell = re.match(r"^\|\s*`([a-z_]+)`\s*\|([^|]*)\|(.*)\|[^|]*\|\s*$", line)
         if current and cell:
-            sections.setdefault(current, []).append(cell.group(1))
+            row = (cell.group(1), cell.group(2).strip(), cell.group(3).strip())
+            sections.setdefault(current, []).append(row)
     return sections
+
+
+def _documented_columns() -> dict[str, list[str]]:
+    """Each `## <kind>` section's columns in docs/data-dictionary.md, in order."""
+    return {kind: [row[0] for row in rows] for kind, rows in _documented_rows().items()}
+
+
+def test_the_data_dictionary_describes_each_column_as_declared():
+    """The docs, the workbook's About sheet and the Table Schema say the same thing."""
+    documented = _documented_rows()
+    for kind, spec in export.EXPORTS.items():
+        declared = [(c.name, c.type.label, c.description) for c in spec.described]
+        assert documented[kind] == declared, f"docs/data-dictionary.md: {kind}"
+        assert all(c.description for c in spec.described), kind
 
 
 def test_the_data_dictionary_lists_exactly_the_exported_columns():

@@ -121,6 +121,10 @@ def test_no_matching_rows_says_zero_rows_and_writes_the_header(db_path, logged, 
         (["observations", "--out", "{tmp}/a-file/o.csv"], "a-file is not a folder"),
         (["observations", "--out", "{tmp}"], "is a folder"),
         (["coaching", "--from", "2026-13-01"], "--from '2026-13-01' is not a valid date"),
+        (["weekly", "--story"], "apply to the observations export only, not to weekly"),
+        (["coaching", "--cause", "skill"], "apply to the observations export only"),
+        (["observations", "--cause", "laziness"], "no cause 'laziness'; choose one of skill"),
+        (["observations", "--format", "xlsx", "--out", "{tmp}/missing/o.xlsx"], "does not exist"),
     ],
 )
 def test_every_refusal_is_one_line_and_exit_code_1(db_path, logged, tmp_path, args, message):
@@ -140,3 +144,37 @@ def test_an_unknown_export_is_a_usage_error(db_path, logged):
     result = run(db_path, "everything")
     assert result.returncode == 2
     assert b"invalid choice" in result.stderr
+
+
+def test_story_and_cause_pick_stories_and_process_issues(db_path, store, team, tmp_path):
+    from datetime import datetime
+
+    from floorcoach.catalogue_store import list_behaviours
+
+    behaviour = list_behaviours(store)[0].id
+    saved = {}
+    for name, outcome, cause, story in [
+        ("story", "exceeded", None, True),
+        ("system", "missed", "system", False),
+        ("unsure", "missed", None, False),
+        ("plain", "met", None, False),
+    ]:
+        data = ObservationInput(
+            employee_id=team[0].id,
+            behaviour_id=behaviour,
+            outcome=outcome,
+            cause=cause,
+            story=story,
+            observed_at=datetime.fromisoformat("2026-11-20T10:00:00+00:00"),
+        )
+        saved[name] = log_observation(store, data, supervisor=SUPERVISOR).id
+    for args, expected in [
+        (["--story"], ["story"]),
+        (["--cause", "system"], ["system"]),
+        (["--cause", "unsure"], ["unsure"]),
+        (["--story", "--cause", "system"], []),
+    ]:
+        result = run(db_path, "observations", *args, "--out", "-")
+        assert result.returncode == 0, result.stderr
+        ids = [row["observation_id"] for row in rows_of(result.stdout)]
+        assert ids == [saved[name] for name in expected], args

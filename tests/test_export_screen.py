@@ -65,8 +65,18 @@ async def preview_shows(app, pilot, text: str, *, exact: bool = False) -> None:
     await settle(app, pilot)
 
 
+@pytest.fixture
+def documents(tmp_path, monkeypatch):
+    """A home of the test's own, with a documents folder: exports never land in a checkout."""
+    home = tmp_path / "home"
+    (home / "Documents").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    return home / "Documents"
+
+
 async def test_the_export_screen_previews_the_count_and_writes_the_file(
-    db_path, logged, tmp_path, monkeypatch
+    db_path, logged, tmp_path, monkeypatch, documents
 ):
     monkeypatch.chdir(tmp_path)
     app = FloorcoachApp(db_path=db_path)
@@ -74,12 +84,12 @@ async def test_the_export_screen_previews_the_count_and_writes_the_file(
         screen = await open_export(app, pilot)
         assert preview_text(screen) == "12 rows will be exported"
         path_input = screen.query_one("#export-path", Input)
-        assert path_input.value == str(tmp_path / "observations_all_to_2026-11-25.csv")
+        assert path_input.value == str(documents / "observations_all_to_2026-11-25.csv")
 
         screen.query_one("#export-from", Input).value = "2026-11-05"
         screen.query_one("#export-to", Input).value = "2026-11-10"
         await preview_shows(app, pilot, "6 rows will be exported", exact=True)
-        target = tmp_path / "observations_2026-11-05_to_2026-11-10.csv"
+        target = documents / "observations_2026-11-05_to_2026-11-10.csv"
         assert path_input.value == str(target)  # the name follows the choices
 
         screen.query_one("#export-excel", Checkbox).value = True
@@ -136,3 +146,40 @@ async def test_mistakes_show_on_the_screen_and_write_nothing(db_path, logged, tm
         await settle(app, pilot)
         assert not isinstance(app.screen, ExportScreen)
     assert not (tmp_path / "missing").exists()
+
+
+async def test_the_next_export_starts_in_the_last_folder_and_shows_and_copies_the_full_path(
+    db_path, logged, tmp_path, monkeypatch, documents
+):
+    """Issue #11 item 13: never the current directory, never an unexpanded `~/..` path."""
+    chosen = documents.parent / "hr"
+    chosen.mkdir()
+    monkeypatch.chdir(tmp_path)
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_export(app, pilot)
+        screen.query_one("#export-path", Input).value = "~/../home/hr/obs_nov.csv"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        written = chosen / "obs_nov.csv"
+        status = str(screen.query_one("#export-status", Static).content)
+        assert status == f"12 rows written to {written}"
+        await pilot.press("ctrl+y")
+        await settle(app, pilot)
+        assert app.clipboard == str(written)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        screen = await open_export(app, pilot)
+        screen.query_one("#export-format", Select).value = "xlsx"
+        await settle(app, pilot)
+        proposed = screen.query_one("#export-path", Input).value
+        assert proposed == str(chosen / "observations_all_to_2026-11-25.xlsx")
+        assert not screen.query_one("#export-excel", Checkbox).display
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(proposed).worksheets[0]
+    assert sheet.max_row == 13
+    assert {c.value for c in sheet["N"][1:]} == {f"=note {i}, with a comma" for i in range(12)}
+    assert list(tmp_path.glob("*.csv")) == [] and list(tmp_path.glob("*.xlsx")) == []

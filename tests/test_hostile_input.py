@@ -94,7 +94,8 @@ async def test_hostile_text_is_shown_literally_on_home_and_the_employee_page(db_
         await wait_ready(app, pilot)
         home, segments = _screen_segments(app)
         _assert_safe(segments)
-        assert home.count("[bold red]Eve[/] ␛[2J␛]0;pwned␇ مريم 🧾") == len(HOSTILE_NOTES)
+        # the name column is fitted to the room, so a long name may end in "…"
+        assert home.count("[bold red]Eve[/] ␛[2J␛]0;pw") == len(HOSTILE_NOTES)
         assert "[link=https://evil.example]click[/link] [@click=app.quit]" in home
         assert "␛[31mred␛[0m" in home
         assert "nul ␀ bell ␇ backspace ␈ del ␡" in home

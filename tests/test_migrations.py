@@ -445,3 +445,50 @@ def test_a_new_database_is_marked_as_floorcoach(db_path):
     header = db_path.read_bytes()[:100]
     assert int.from_bytes(header[68:72], "big") == APPLICATION_ID
     assert int.from_bytes(header[60:64], "big") == CURRENT
+
+
+def test_observations_saved_before_schema_6_get_the_team_of_their_employee(tmp_path):
+    """Schema 6 keeps the team an observation was made in; older rows get the team the
+    employee is in at the upgrade, the best that is known (docs/data-dictionary.md)."""
+    path = tmp_path / "old.db"
+    _old_database(path, 5)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE employee SET team = 'Home' WHERE employee_ref = '000121'")
+    conn.close()
+    with open_workspace(path) as store:
+        rows = store.query(
+            "SELECT o.team_when_observed, e.team FROM observation o "
+            "JOIN employee e ON e.id = o.employee_id"
+        )
+        assert len(rows) == 12
+        assert all(r["team_when_observed"] == r["team"] for r in rows)
+        assert {r["team_when_observed"] for r in rows} == {"Fashion", "Home"}
+        employee = store.query("SELECT id FROM employee WHERE employee_ref = '000121'")[0]["id"]
+        behaviour = store.query("SELECT id FROM behaviour LIMIT 1")[0]["id"]
+        saved = log_observation(
+            store,
+            ObservationInput(employee_id=employee, behaviour_id=behaviour, outcome="met"),
+            supervisor="New Supervisor",
+        )
+        store.conn.execute("UPDATE employee SET team = 'Beauty' WHERE id = ?", (employee,))
+        kept = store.query("SELECT team_when_observed FROM observation WHERE id = ?", (saved.id,))
+        assert kept == [{"team_when_observed": "Home"}]
+
+
+def test_a_bulk_insert_that_leaves_the_team_out_still_keeps_it(store, team):
+    """Demo and benchmark loads name their columns; the trigger fills the team for them."""
+    from floorcoach.records import OBSERVATION
+
+    columns = tuple(c for c in OBSERVATION.written if c != "team_when_observed")
+    behaviour = store.query("SELECT id FROM behaviour LIMIT 1")[0]["id"]
+    row = {
+        "id": str(uuid.uuid4()), "employee_id": team[2].id, "behaviour_id": behaviour,
+        "observed_at": NOW, "local_date": "2026-11-20", "iso_week": "2026-W47",
+        "outcome": "met", "cause": None, "note": "", "story": 0, "supervisor": "Bulk",
+        "catalogue_version": "2026.1", "created_at": NOW, "updated_at": NOW,
+    }  # fmt: skip
+    with store.write() as conn:
+        conn.execute(OBSERVATION.insert_sql_for(columns), [row[c] for c in columns])
+    kept = store.query("SELECT team_when_observed FROM observation WHERE id = ?", (row["id"],))
+    assert kept == [{"team_when_observed": "Home"}]

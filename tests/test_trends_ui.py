@@ -131,7 +131,8 @@ async def test_a_focus_behaviour_set_by_the_team_lead_is_listed_first_when_loggi
         await pilot.press(*"rings")
         await settle(app, pilot)
         options = form.query_one(SelectionList)
-        assert options.option_count == 1
+        # Ranked as in the observation form: the title match first, highlighted.
+        assert options.get_option_at_index(0).value == "floor.phone"
         await press_all(app, pilot, "enter", "space")
         assert form._chosen == ["floor.phone"]
         await press_all(app, pilot, "ctrl+s")
@@ -145,7 +146,7 @@ async def test_a_focus_behaviour_set_by_the_team_lead_is_listed_first_when_loggi
         assert form.query_one(BehaviourPicker).matches[0].id == "floor.phone"
         heading = form.query_one("#behaviour-options").get_option_at_index(0)
         assert "Focus behaviours" in str(heading.prompt)
-        await press_all(app, pilot, "1")  # the first number picks the focus behaviour
+        await press_all(app, pilot, "1", "enter")  # the first number picks the focus behaviour
         assert form.behaviour.id == "floor.phone"
 
     with Store.open(db_path) as store:

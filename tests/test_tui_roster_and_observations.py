@@ -36,7 +36,7 @@ async def test_adding_an_employee_through_the_roster_screen(db_path, team):
         await wait_ready(app, pilot)
         await press_all(app, pilot, "e")
         assert isinstance(app.screen, EmployeesScreen)
-        await press_all(app, pilot, "a")
+        await press_all(app, pilot, "down", "a")  # the list's keys act once it has focus
         await pilot.press(*"Zoë Adeyemi")
         await pilot.press("tab", *"000777", "tab", *"Beauty", "enter")
         await settle(app, pilot)
@@ -129,7 +129,7 @@ async def test_notes_with_markup_are_shown_literally(db_path, store, team):
         supervisor="[i]lead[/i]",
     )
     app = FloorcoachApp(db_path=db_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(200, 50)) as pilot:  # room for the whole note, uncut
         await wait_ready(app, pilot)
         shown = table_text(app.screen, "#today")
         assert "[bold]great[/bold] save [link=x]here[/link] ␛[31mred" in shown
@@ -149,7 +149,7 @@ async def test_deactivating_keeps_the_person_but_hides_them_from_logging(db_path
     app = FloorcoachApp(db_path=db_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(app, pilot)
-        await press_all(app, pilot, "e", "d")  # first row: Fashion team, by name
+        await press_all(app, pilot, "e", "down", "d")  # first row: Fashion team, by name
     with Store.open(db_path) as store:
         active = {e.name for e in list_employees(store)}
         everyone = {e.name for e in list_employees(store, include_inactive=True)}

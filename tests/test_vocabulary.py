@@ -108,7 +108,6 @@ def test_every_value_has_a_key_and_a_label_in_the_forms(vocabulary, keys):
         assert re.fullmatch(r"[a-z]", key.key), (value, key)
         assert key.label.strip(), value
         assert key.label.split()[0] == value.value  # the label starts with the word itself
-    assert len(keys) <= 9, "the digits 1-9 pick a value by its place"
 
 
 @pytest.mark.parametrize(
@@ -128,8 +127,9 @@ def test_the_forms_show_the_rows_built_from_the_vocabulary():
     assert [c.value for c in observation_form.OUTCOMES] == list(values_of(Outcome))
     assert [c.value for c in observation_form.CAUSES] == [*values_of(Cause), None]
     assert [c.value for c in coaching_form.KINDS] == list(values_of(Kind))
-    assert observation_form.OUTCOMES[0].keys == ("m", "1")
-    assert observation_form.CAUSES[-1].keys == ("u", "0")
+    # Letters only: a digit typed for a behaviour number never chooses (issue 11).
+    assert observation_form.OUTCOMES[0].keys == ("m",)
+    assert observation_form.CAUSES[-1].keys == ("u",)
     assert key_hint(OUTCOME_KEYS) == "m met, x missed, e exceeded"
 
 
@@ -231,7 +231,8 @@ def test_no_module_spells_a_vocabulary_value_in_its_sql():
     quoted = re.compile(rf"'({'|'.join(values)})'")
     found = []
     for path in sorted(SOURCE.rglob("*.py")):
-        if path.parent.name == "migrations" or path.name == "models.py":
+        frozen = path.parent.name == "migrations" or path.parts[-2:] == ("org", "schema.py")
+        if frozen or path.name == "models.py":  # schema steps are history, never edited
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             text = node.value if isinstance(node, ast.Constant) else None

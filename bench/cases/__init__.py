@@ -1,11 +1,12 @@
 """The benchmark cases, in the order the report lists them."""
 
-from bench.cases import export, queries, save, startup, ui
+from bench.cases import export, queries, save, startup, ui, xlsx
 
 CASES = {
     "startup": startup.run,
     "save": save.run,
     "queries": queries.run,
     "export": export.run,
+    "export-xlsx": xlsx.run,
     "ui": ui.run,
 }

@@ -40,6 +40,11 @@ BASELINE_VALUES = {
     "touch_point": "coalesce(bv.touch_point, b.touch_point)",
     "behaviour": "coalesce(bv.title, b.title)",
     "story": "CASE WHEN o.story THEN 'true' ELSE 'false' END",
+    "cause": "CASE WHEN o.outcome = 'missed' THEN coalesce(o.cause, 'unsure') END",
+    "employee_active": "CASE WHEN e.active THEN 'true' ELSE 'false' END",
+    "catalogue_id": "b.catalogue_id",
+    "touch_point_id": "b.touch_point_id",
+    "observed_at_local": "datetime(o.observed_at, 'localtime')",
 }
 
 

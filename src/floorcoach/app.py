@@ -22,13 +22,15 @@ from textual.worker import Worker, get_current_worker
 from floorcoach.gc_tuning import QuietCollector
 from floorcoach.palette import FloorcoachCommands, palette_entries, screen_modules
 from floorcoach.screens.home import HomeScreen
+from floorcoach.widgets.live_refresh import LiveRefresh
 from floorcoach.widgets.records_changed import EVERY_RECORD, Records, RecordsChanged
 
 if TYPE_CHECKING:
-    from floorcoach.models import Behaviour, Employee
+    from floorcoach.models import Behaviour, Employee, Observation
     from floorcoach.store import Store
 
 T = TypeVar("T")
+UNDO_S = 8  # how long "Saved" offers ctrl+z
 
 
 class FloorcoachApp(App[int]):
@@ -39,6 +41,8 @@ class FloorcoachApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("ctrl+o", "log_observation", "Log observation", id="log-anywhere", show=False),
         Binding("f1", "show_home", "Home", id="home", show=False),
+        Binding("ctrl+z", "undo_save", "Undo save", id="undo-save", show=False),
+        Binding("question_mark", "show_keys", "Keys", id="keys-help"),
     ]
 
     def __init__(self, db_path: Path, *, catalogue_paths: list[Path] | None = None):
@@ -49,6 +53,8 @@ class FloorcoachApp(App[int]):
         self.supervisor = "supervisor"
         self.ready = False
         self.last_employee: Employee | None = None
+        self._undoable: tuple[Observation, float] | None = None  # see offer_undo
+        self.live_refresh: LiveRefresh | None = None
         self.collector = QuietCollector()
         self.collector.start()
 
@@ -97,6 +103,7 @@ class FloorcoachApp(App[int]):
         self.behaviours = behaviours
         self.ready = True
         self.records_changed()  # the database is open: every screen loads what it shows
+        self.live_refresh = LiveRefresh.start(self)  # and what other processes write, live
         self._reliability_notices(warnings)
         self.run_worker(self._warm_up, thread=True, group="warm-up", exit_on_error=False)
         if empty:
@@ -111,6 +118,8 @@ class FloorcoachApp(App[int]):
 
     def on_unmount(self) -> None:
         self.collector.stop()
+        if self.live_refresh is not None:
+            self.live_refresh.stop()
 
     def _reliability_notices(self, store_warnings: list[str]) -> None:
         """Warn about a network file system or what the store found on opening the file;
@@ -157,6 +166,8 @@ class FloorcoachApp(App[int]):
         employee are left alone: there is nothing left to load.
         """
         kinds = frozenset(kinds)
+        if self.live_refresh is not None:
+            self.live_refresh.absorb()  # announced here: not again when the watch sees it
         for screen in self.screen_stack:
             screen.post_message(RecordsChanged(kinds, employee_id=employee_id, erased=erased))
 
@@ -272,6 +283,44 @@ class FloorcoachApp(App[int]):
             return
         self.action_log_observation(self.last_employee)
 
+    def offer_undo(self, observation: Observation) -> float:
+        """For `UNDO_S` seconds after "Saved", ctrl+z deletes that observation again;
+        returns them, for as long as the notice saying so shows."""
+        import time
+
+        self._undoable = (observation, time.monotonic() + UNDO_S)
+        return UNDO_S
+
+    def action_undo_save(self) -> None:
+        """Undo the observation just saved: a deletion like any other, kept in its history."""
+        import time
+
+        from floorcoach.observations import delete_observation
+
+        undoable, self._undoable = self._undoable, None
+        if undoable is None or time.monotonic() > undoable[1]:
+            self.notify("Nothing to undo: ctrl+z undoes a save for a few seconds after it")
+            return
+        observation, by = undoable[0], self.supervisor
+
+        def undone(_: None) -> None:
+            self.notify(
+                f"Undone: the observation of {observation.employee_name} is deleted "
+                "(its history keeps it)",
+                title="Undone",
+                markup=False,
+            )
+            self.records_changed(
+                {Records.OBSERVATIONS, Records.FOLLOW_UPS}, employee_id=observation.employee_id
+            )
+
+        self.run_db(
+            lambda store: delete_observation(
+                store, observation.id, by=by, expected_version=observation.version
+            ),
+            done=undone,
+        )
+
     def action_push(self, target: str, *args: str) -> None:
         """Open a screen named `module:Class` (under floorcoach.screens), e.g. from the palette.
 
@@ -285,6 +334,13 @@ class FloorcoachApp(App[int]):
             self.notify("Still opening the database…", timeout=3)
             return
         self.push_screen(getattr(module, class_name)(*args))
+
+    def action_show_keys(self) -> None:
+        """`?`: every key of the screen on view (widgets/keys_help.py)."""
+        from floorcoach.widgets.keys_help import KeysHelp
+
+        if not isinstance(self.screen, KeysHelp):
+            self.push_screen(KeysHelp(self.screen))
 
     def action_show_home(self) -> None:
         while len(self.screen_stack) > 2:

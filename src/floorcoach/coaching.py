@@ -40,6 +40,9 @@ FOLLOW_UP_PICKS = (("3 days", 3), ("1 week", 7), ("2 weeks", 14), ("4 weeks", 28
 
 
 MAX_BEHAVIOURS = 10
+# Praise asks nothing of the employee: only these kinds may leave the agreed action empty
+# (the form, `floorcoach coach --action` and the data dictionary say so).
+ACTION_OPTIONAL = frozenset({Kind.RECOGNITION})
 
 
 class CoachingInput(BaseModel):
@@ -72,8 +75,11 @@ class CoachingInput(BaseModel):
             raise ValueError(f"keep a conversation to at most {MAX_BEHAVIOURS} behaviours")
         if not self.said:
             raise ValueError("write what was said (a sentence is enough)")
-        if not self.agreed_action and self.kind is not Kind.RECOGNITION:
-            raise ValueError("write the action you agreed on")
+        if not self.agreed_action and self.kind not in ACTION_OPTIONAL:
+            raise ValueError(
+                f"write the action you agreed on (a {self.kind.value} talk needs one; "
+                "recognition does not)"
+            )
         if self.held_at is not None and self.held_at.tzinfo is None:
             raise ValueError("held_at must carry a time zone")
         return self

@@ -100,7 +100,7 @@ class DidItStick:
     @property
     def verdict(self) -> str:
         if self.after.counted == 0:
-            return "not seen since"
+            return "nothing counted since" if self.after.observations else "not seen since"
         if self.before.counted == 0:
             return "nothing to compare with"
         change = self.change or 0.0
@@ -118,11 +118,16 @@ class DidItStick:
             if self.before.counted
             else "no observations"
         )
-        after = (
-            f"{_fraction(self.after)} ({percent(self.after.met_rate)}) — {self.verdict}"
-            if self.after.counted
-            else "not observed yet"
-        )
+        if self.after.counted:
+            after = f"{_fraction(self.after)} ({percent(self.after.met_rate)}) — {self.verdict}"
+        elif self.after.observations:  # observed, but every miss was the system's
+            seen = self.after.observations
+            after = (
+                f"observed {seen} time{'s' * (seen != 1)}, only misses the system caused "
+                "(not counted)"
+            )
+        else:
+            after = "not observed yet"
         text = f"Before: {before} · {since}: {after}"
         if self.provisional and self.after.counted and self.before.counted:
             text += " (provisional: fewer than 5 observations)"

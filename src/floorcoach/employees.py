@@ -6,6 +6,7 @@ import sqlite3
 
 from floorcoach import clock
 from floorcoach.models import Employee, EmployeeInput
+from floorcoach.search_text import add_fold_function, fold
 from floorcoach.store import ConflictError, RecordNotFound, Store, StoreError, new_id
 
 _COLUMNS = "id, employee_ref, name, team, active, version"
@@ -141,7 +142,8 @@ def list_employees(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Employee]:
-    """Employees by team then name; `search` matches name or ref anywhere, any case."""
+    """Employees by team then name; `search` matches name or ref anywhere, ignoring case
+    and accents (`search_text.fold`)."""
     clauses, params = [], []
     if not include_inactive:
         clauses.append("active = 1")
@@ -149,9 +151,10 @@ def list_employees(
         clauses.append("team = ?")
         params.append(team)
     if search.strip():
-        clauses.append("(name LIKE ? ESCAPE '\\' OR employee_ref LIKE ? ESCAPE '\\')")
-        pattern = "%" + _like_escape(search.strip()) + "%"
-        params += [pattern, pattern]
+        add_fold_function(store.conn)
+        clauses.append("(instr(fold(name), ?) > 0 OR instr(fold(employee_ref), ?) > 0)")
+        folded = fold(search.strip())
+        params += [folded, folded]
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
     rows = store.query(
@@ -166,15 +169,27 @@ def list_teams(store: Store) -> list[str]:
     return [row["team"] for row in rows]
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def find_team(store: Store, query: str) -> str:
+    """The team someone typed, as the roster spells it (`fashion` → "Fashion").
+
+    Teams of active people match ignoring case and accents; a name that folds to two
+    spellings ("Café", "Cafe") is refused rather than guessed.
+    """
+    wanted = fold(query.strip())
+    found = [team for team in list_teams(store) if fold(team) == wanted]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise StoreError(f"'{query}' matches {len(found)} teams: {'; '.join(found)}")
+    raise RecordNotFound(f"no active employee is in team '{query}'")
 
 
 def find_employee(store: Store, query: str) -> Employee:
     """Resolve what a person typed (a ref, a full name, or part of a name) to one employee.
 
-    An exact ref wins, then an exact name (any case), then a unique partial match;
-    several matches raise AmbiguousEmployee with the candidates.
+    An exact ref wins, then a whole name, then a unique partial match, names compared
+    ignoring case and accents (`search_text.fold`); several matches raise
+    AmbiguousEmployee with the candidates.
     """
     text = query.strip()
     if not text:
@@ -182,12 +197,11 @@ def find_employee(store: Store, query: str) -> Employee:
     rows = store.query(f"SELECT {_COLUMNS} FROM employee WHERE employee_ref = ?", (text,))
     if rows:
         return _to_employee(rows[0])
-    for sql, value in (
-        ("name = ? COLLATE NOCASE", text),
-        ("name LIKE ? ESCAPE '\\'", "%" + _like_escape(text) + "%"),
-    ):
+    add_fold_function(store.conn)
+    for sql in ("fold(name) = ?", "instr(fold(name), ?) > 0"):
         rows = store.query(
-            f"SELECT {_COLUMNS} FROM employee WHERE {sql} ORDER BY active DESC, name", (value,)
+            f"SELECT {_COLUMNS} FROM employee WHERE {sql} ORDER BY active DESC, name",
+            (fold(text),),
         )
         active = [row for row in rows if row["active"]] or rows
         if len(active) == 1:

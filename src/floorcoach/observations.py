@@ -7,7 +7,7 @@ rewrites the past silently: every create, edit and delete appends to `record_his
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from floorcoach import clock
 from floorcoach.catalogue_store import get_behaviour
@@ -116,6 +116,7 @@ def log_observation(store: Store, data: ObservationInput, *, supervisor: str) ->
             "supervisor": supervisor,
             "created_at": stamp,
             "updated_at": stamp,
+            "team_when_observed": employee.team,  # kept: a later team change is not this
         }
         conn.execute(OBSERVATION.insert_sql, OBSERVATION.insert_values(row))
         store.record_history(
@@ -265,3 +266,20 @@ def count_observations(store: Store, employee_id: str | None = None) -> int:
     else:
         row = store.conn.execute("SELECT count(*) FROM observation").fetchone()
     return row[0]
+
+
+DUPLICATE_WITHIN = timedelta(minutes=1)
+
+
+def recent_duplicate(
+    store: Store, employee_id: str, behaviour_id: str, outcome: str
+) -> Observation | None:
+    """The observation of this person, behaviour and outcome saved in the last minute, if
+    any: a second one is more often a double Enter than a second sighting, so the form asks."""
+    since = clock.utc_text(clock.now() - DUPLICATE_WITHIN)
+    rows = store.query(
+        _SELECT + " WHERE o.employee_id = ? AND o.behaviour_id = ? AND o.outcome = ? "
+        "AND o.created_at >= ? ORDER BY o.created_at DESC LIMIT 1",
+        (employee_id, behaviour_id, outcome, since),
+    )
+    return _to_observation(rows[0]) if rows else None

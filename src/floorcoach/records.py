@@ -155,6 +155,7 @@ OBSERVATION = Record(
         Field("created_at"),
         Field("updated_at", edited=True),
         Field("version"),
+        Field("team_when_observed"),  # schema 6: the employee's team when it was saved
     ),
 )
 

@@ -3,7 +3,11 @@
 HR exports vary: `Employee ID` or `employee_id`, `Department` for team, a BOM from Excel,
 semicolons from a European locale. Headers match ignoring case, spaces, hyphens and
 underscores. Refs stay text (`000123` keeps its zeros). Any bad line means nothing is
-imported, and every problem is reported with its line and column.
+imported, and every problem is reported with its line and column. A quote that opens a
+field and never closes would swallow the rest of the file into one name: it is refused,
+naming the line where it opened. Spaces around a value are trimmed silently; any other
+whitespace trimmed (a tab, a no-break space) is reported as a note, since a leading tab is
+also how a formula hides in a CSV.
 """
 
 from __future__ import annotations
@@ -50,6 +54,25 @@ class RosterError(ValueError):
 class RosterRow:
     line: int
     data: EmployeeInput
+    notes: list[str] = field(default_factory=list)
+
+
+_WHITESPACE_NAMES = {"\t": "a tab", "\r": "a carriage return", "\xa0": "a no-break space"}
+
+
+def _trim_note(value: str, line: int, column: str) -> str | None:
+    """What trimming `value` removes besides plain spaces, as a note, or None."""
+    removed = {"start": value[: len(value) - len(value.lstrip())]}
+    removed["end"] = value[len(value.rstrip()) :] if value.strip() else ""
+    said = []
+    for where, chars in removed.items():
+        unusual = sorted({ch for ch in chars if ch != " "})
+        if unusual:
+            names = " and ".join(_WHITESPACE_NAMES.get(ch, f"U+{ord(ch):04X}") for ch in unusual)
+            said.append(f"{names} at the {where}")
+    if not said:
+        return None
+    return f"line {line}, column '{column}': removed {' and '.join(said)}"
 
 
 @dataclass
@@ -58,9 +81,13 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     names: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was changed on the way in
 
     def summary(self) -> str:
-        return f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+        counts = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+        if not self.notes:
+            return counts
+        return counts + "".join(f"\nnote: {note}" for note in self.notes)
 
 
 def _normalise(header: str) -> str:
@@ -81,7 +108,8 @@ def parse_roster(raw: bytes, path: Path | str = "roster.csv") -> list[RosterRow]
         raise RosterError(path, [f"line {line}: the file contains binary data, not CSV"])
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote left open is an error at the end of the file, not one long field.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -117,7 +145,7 @@ def parse_roster(raw: bytes, path: Path | str = "roster.csv") -> list[RosterRow]
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(f"line {start}: {exc}")
+            problems.append(f"line {start}: {_csv_problem(exc, reader.line_num - start)}")
             break
         line = reader.line_num
         if not any(cell.strip() for cell in record):
@@ -129,9 +157,18 @@ def parse_roster(raw: bytes, path: Path | str = "roster.csv") -> list[RosterRow]
             )
             continue
 
-        def cell(key: str, record: list[str] = record) -> str:
+        notes: list[str] = []
+
+        def cell(
+            key: str, record: list[str] = record, notes: list[str] = notes, line: int = start
+        ) -> str:
             index = columns.get(key)
-            return record[index].strip() if index is not None and index < len(record) else ""
+            if index is None or index >= len(record):
+                return ""
+            note = _trim_note(record[index], line, header[index])
+            if note:
+                notes.append(note)
+            return record[index].strip()
 
         ref, name, team = cell("employee_ref"), cell("name"), cell("team")
         line_problems = []
@@ -156,10 +193,21 @@ def parse_roster(raw: bytes, path: Path | str = "roster.csv") -> list[RosterRow]
                 column = header[columns[key]] if key in columns else key
                 problems.append(f"line {start}, column '{column}': {error['msg']}")
             continue
-        rows.append(RosterRow(start, data))
+        rows.append(RosterRow(start, data, notes))
     if problems:
         raise RosterError(path, problems)
     return rows
+
+
+def _csv_problem(exc: csv.Error, more_lines: int) -> str:
+    """The csv module's complaint, in words that say where to look."""
+    if "unexpected end of data" in str(exc):
+        rest = f" ({more_lines} more line{'s' * (more_lines != 1)})" if more_lines else ""
+        return (
+            "a quote opens a field on this line and is never closed, so the rest of the "
+            f"file{rest} would be read into that one field; close the quote or remove it"
+        )
+    return f"cannot read this line: {exc} (a stray quote?)"
 
 
 def import_roster(store: Store, path: Path, *, by: str) -> ImportResult:
@@ -169,7 +217,7 @@ def import_roster(store: Store, path: Path, *, by: str) -> ImportResult:
     except OSError as exc:
         raise RosterError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
     rows = parse_roster(raw, path)
-    result = ImportResult()
+    result = ImportResult(notes=[note for row in rows for note in row.notes])
     with store.write():
         existing = {
             row["employee_ref"]: row

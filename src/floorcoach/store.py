@@ -529,6 +529,46 @@ class Store:
         self.close()
 
 
+class ChangeWatch:
+    """Notices commits made by any other connection: another floorcoach window, a
+    `floorcoach log` in another terminal, this app's own workers.
+
+    It keeps one connection for this only and asks `PRAGMA data_version`, which changes
+    whenever someone else committed since the last look. The answer comes from the WAL
+    index in shared memory, so the UI can ask every second without a worker. The
+    connection never writes and never waits: a busy file is simply asked again next time.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        path = Path(path)
+        release = _claim(path, create=False)
+        try:
+            self._conn = sqlite3.connect(str(path), timeout=0)
+        except BaseException:
+            release()
+            raise
+        self._release = release
+        self._version = self._read()
+
+    def _read(self) -> int | None:
+        try:
+            return self._conn.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:  # busy or gone for a moment: no news is not a change
+            return None
+
+    def changed(self) -> bool:
+        """True once for each look that finds commits made elsewhere since the last one."""
+        version = self._read()
+        if version is None or version == self._version:
+            return False
+        self._version = version
+        return True
+
+    def close(self) -> None:
+        self._conn.close()
+        self._release()
+
+
 HISTORY_MARK = "history-mark"
 _MARKS: dict[str, int] = {}  # the history number this process last saw or kept, per file
 

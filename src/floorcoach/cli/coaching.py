@@ -51,9 +51,15 @@ def cmd_coach(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from floorcoach import clock
-    from floorcoach.coaching import CoachingInput, create_coaching
+    from floorcoach.coaching import ACTION_OPTIONAL, CoachingInput, create_coaching
     from floorcoach.employees import find_employee
 
+    if args.action is None and args.kind not in ACTION_OPTIONAL:
+        optional = " and ".join(sorted(ACTION_OPTIONAL))
+        raise CliError(
+            f"--action is required for a {args.kind} talk: write the action you agreed on "
+            f"(only {optional} may leave it out)"
+        )
     held_at = parse_at(args.at)
     due = _parse_date(args.follow_up, "--follow-up") if args.follow_up is not None else None
     if due is not None:
@@ -69,7 +75,7 @@ def cmd_coach(args: argparse.Namespace) -> int:
                 kind=args.kind,
                 behaviour_ids=args.behaviour,
                 said=args.said,
-                agreed_action=args.action,
+                agreed_action=args.action or "",
                 follow_up_due=due,
                 held_at=held_at,
                 acknowledged=args.acknowledged,
@@ -151,7 +157,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="a behaviour you talked about (repeat for several)",
     )
     coach.add_argument("--said", required=True, metavar="TEXT", help="what was said")
-    coach.add_argument("--action", required=True, metavar="TEXT", help="the agreed action")
+    coach.add_argument(
+        "--action",
+        metavar="TEXT",
+        help="the agreed action (required, except for recognition, which needs none)",
+    )
     coach.add_argument(
         "--follow-up",
         metavar="YYYY-MM-DD",

@@ -56,11 +56,12 @@ def _command_modules() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 def _user_error_types() -> tuple[type[BaseException], ...]:
     from floorcoach.catalogue_files import CatalogueError
+    from floorcoach.org import OrgError
     from floorcoach.paths import ConfigError
     from floorcoach.roster import RosterError
     from floorcoach.store import StoreError
 
-    return (CliError, CatalogueError, ConfigError, RosterError, StoreError)
+    return (CliError, CatalogueError, ConfigError, OrgError, RosterError, StoreError)
 
 
 def _tui_only(argv: Sequence[str]) -> argparse.Namespace | None:
@@ -85,13 +86,61 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = None
     if args is None:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_attach_dash_values(parser, argv))
     if args.command is None:
         return _run(run_tui, args, headless=False)
     undecodable = _first_undecodable(parser, args)
     if undecodable is not None:
         return _refuse(f"{undecodable} is not valid UTF-8 text; nothing was changed")
     return _run(args.handler, args, headless=True)
+
+
+def _attach_dash_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """`--note -2+3` as `--note=-2+3`: a value may start with `-` (a note, a ref `-123`).
+
+    argparse takes a word starting with `-` for an option and fails with "expected one
+    argument". After an option that takes one value, the next word is its value unless it
+    is one of floorcoach's own options (so a forgotten value still reads as a mistake).
+    Nothing after `--` is touched.
+    """
+    takes_value, options = _option_strings(parser)
+    result: list[str] = []
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word == "--":
+            return result + argv[index:]
+        following = argv[index + 1] if index + 1 < len(argv) else None
+        if (
+            word in takes_value
+            and following is not None
+            and following.startswith("-")
+            and following.split("=", 1)[0] not in options
+        ):
+            result.append(f"{word}={following}")
+            index += 2
+            continue
+        result.append(word)
+        index += 1
+    return result
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> tuple[set[str], set[str]]:
+    """(options that take exactly one value, every option) of the parser and its commands."""
+    takes_value: set[str] = set()
+    options: set[str] = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                sub_takes, sub_options = _option_strings(sub)
+                takes_value |= sub_takes
+                options |= sub_options
+            continue
+        options.update(action.option_strings)
+        one_value = isinstance(action, argparse._StoreAction | argparse._AppendAction)
+        if one_value and action.nargs is None:
+            takes_value.update(action.option_strings)
+    return takes_value, options
 
 
 def _run(handler: Handler, args: argparse.Namespace, *, headless: bool) -> int:

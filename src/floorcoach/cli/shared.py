@@ -42,6 +42,20 @@ def open_store(args: argparse.Namespace):
     return store
 
 
+def team_named(store, text: str | None) -> str | None:
+    """The roster's spelling of the team given with `--team` (None when not given), matched
+    ignoring case and accents (`employees.find_team`), or a CliError naming the choices."""
+    from floorcoach.employees import find_team
+    from floorcoach.store import RecordNotFound
+
+    if text is None:
+        return None
+    try:
+        return find_team(store, text)
+    except RecordNotFound as exc:
+        raise CliError(f"{exc} (see `floorcoach roster list` for the teams)") from None
+
+
 def supervisor_name() -> str:
     from floorcoach.paths import load_config
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from floorcoach.cli.shared import EXIT_OK, CliError, open_store, plain, write_rows
+from floorcoach.cli.shared import EXIT_OK, CliError, open_store, plain, team_named, write_rows
 
 RATE_DECIMALS = 4  # as in the HR exports: 0.6667
 
@@ -114,7 +114,6 @@ def cmd_trend(args: argparse.Namespace) -> int:
 
 def cmd_team(args: argparse.Namespace) -> int:
     from floorcoach import clock
-    from floorcoach.employees import list_teams
     from floorcoach.trends import team_week
 
     week = args.week or clock.iso_week(clock.today())
@@ -124,12 +123,8 @@ def cmd_team(args: argparse.Namespace) -> int:
         raise CliError(f"--week: {exc}") from None
     week = week.upper()
     with open_store(args) as store:
-        if args.team is not None and args.team not in list_teams(store):
-            raise CliError(
-                f"no active employee is in team '{args.team}' "
-                "(see `floorcoach roster list` for the teams)"
-            )
-        rows = team_week(store, args.team, week)
+        team = team_named(store, args.team)
+        rows = team_week(store, team, week)
     table = args.format == "table"
     out = [
         (
@@ -156,7 +151,7 @@ def cmd_team(args: argparse.Namespace) -> int:
     ]
     if table:
         keep = (0, 1, 2, 3, 4, 10, 11, 12, 14)
-        print(f"Team {plain(args.team) if args.team is not None else '(everyone)'}, week {week}")
+        print(f"Team {plain(team) if team is not None else '(everyone)'}, week {week}")
         write_rows("table", [TEAM_HEADER[i] for i in keep], [[r[i] for i in keep] for r in out])
     else:
         write_rows("csv", TEAM_HEADER, out)

@@ -11,15 +11,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
 from floorcoach.safe_text import safe_text
 from floorcoach.trends import week_days
 from floorcoach.widgets.palette_entry import PaletteEntry
-from floorcoach.widgets.table_fill import measure_now
 from floorcoach.widgets.team_period import TeamPeriodScreen
 from floorcoach.widgets.team_select import TeamSelect
-from floorcoach.widgets.trend_grid import LEGEND, Palette, change_text, rate_cell, rate_text
+from floorcoach.widgets.trend_grid import (
+    LEGEND,
+    Palette,
+    WeeksTable,
+    change_text,
+    rate_cell,
+    rate_text,
+)
 
 SPANS = (12, 26, 52)
 
@@ -37,7 +43,7 @@ class BehaviourViewScreen(TeamPeriodScreen, Screen):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("w", "widen", "12 / 26 / 52 weeks", id="widen-behaviours"),
+        Binding("w", "widen", "Weeks", id="widen-behaviours", tooltip="12 / 26 / 52 weeks"),
         Binding(
             "p",
             "app.push('process_issues:ProcessIssuesScreen')",
@@ -56,7 +62,8 @@ class BehaviourViewScreen(TeamPeriodScreen, Screen):
         with Horizontal(id="behaviour-filters"):
             yield TeamSelect(self._team, id="behaviour-team")
             yield Static("", id="behaviour-period", classes="panel-title")
-        yield DataTable(id="behaviours", cursor_type="row", header_height=2)
+        # Like the employee trend: the newest weeks in view, every column on view whole.
+        yield WeeksTable(id="behaviours", cursor_type="row", header_height=2)
         yield Static(
             Text("change: last 4 weeks against the weeks before · " + LEGEND), classes="hint"
         )
@@ -100,9 +107,10 @@ class BehaviourViewScreen(TeamPeriodScreen, Screen):
             return any(p.overlaps(*week_days(week)) for p in periods)
 
         palette = Palette(self.app.get_css_variables())
-        table = self.query_one("#behaviours", DataTable)
+        table = self.query_one("#behaviours", WeeksTable)
+        kept = table.cursor_row  # a reload keeps the cursor's row
         table.clear(columns=True)
-        table.fixed_columns = 1
+        table.fixed_columns = 4  # the behaviour and its change stay while the weeks scroll
         table.add_column(Text("Behaviour"), key="behaviour")
         table.add_column(Text("Change"), key="change")
         table.add_column(Text("Last 4 wk"), key="recent")
@@ -118,7 +126,11 @@ class BehaviourViewScreen(TeamPeriodScreen, Screen):
                 if counts is not None and counts.met_rate is not None:
                     previous = counts.met_rate
             table.add_row(
-                Text(("★ " if row.behaviour_id in focus else "") + safe_text(row.title, limit=40)),
+                Text(
+                    ("★ " if row.behaviour_id in focus else "") + safe_text(row.title),
+                    no_wrap=True,
+                    overflow="ellipsis",
+                ),
                 change_text(
                     row.change,
                     provisional=row.change_provisional,
@@ -129,7 +141,9 @@ class BehaviourViewScreen(TeamPeriodScreen, Screen):
                 *cells,
                 key=row.behaviour_id,
             )
-        measure_now(table)
+        table.align_weeks()
+        if kept and kept < table.row_count:
+            table.move_cursor(row=kept, scroll=False)
         if not view.rows:
             self.query_one("#behaviour-period", Static).update(
                 Text(f"No observations in the last {self.weeks} weeks for this team")

@@ -32,6 +32,7 @@ from floorcoach.models import (
 )
 from floorcoach.safe_text import safe_text
 from floorcoach.widgets.behaviour_picker import BehaviourPicker
+from floorcoach.widgets.checkbox import TickBox
 from floorcoach.widgets.employee_picker import EmployeePicker
 from floorcoach.widgets.key_choice import Choice, KeyChoice
 from floorcoach.widgets.palette_entry import PaletteEntry
@@ -114,7 +115,7 @@ class CoachingForm(RecordForm, Screen):
                 yield Static("Behaviours you talked about", classes="field-label")
                 yield Static("", id="behaviours-chosen", classes="chosen")
                 yield BehaviourPicker(
-                    placeholder="type to filter; 1–9 or Enter to add (again to remove)"
+                    placeholder="type to filter; a number or Enter adds (again to remove)"
                 )
             with VerticalScroll(id="detail-column"):
                 yield Static("Kind of conversation", classes="field-label")
@@ -131,7 +132,7 @@ class CoachingForm(RecordForm, Screen):
                 yield KeyChoice(FOLLOW_UP_PICKS, id="due-pick")
                 yield Input(placeholder="YYYY-MM-DD", id="due")
                 yield Static("Their response", classes="field-label")
-                yield Checkbox("Acknowledged", id="acknowledged")
+                yield TickBox("Acknowledged", id="acknowledged")
                 yield Input(placeholder="optional: their words", id="comment", max_length=5_000)
                 yield Static(
                     "Private note (yours only: never exported or listed) — Enter saves",
@@ -259,6 +260,11 @@ class CoachingForm(RecordForm, Screen):
     @on(BehaviourPicker.Chosen)
     def _behaviour_chosen(self, event: BehaviourPicker.Chosen) -> None:
         self._toggle_behaviour(event.behaviour)
+        event.pass_on_key()  # `1 c`: the c is for the kind, which has focus now
+
+    @on(BehaviourPicker.NotPicked)
+    def _behaviour_not_picked(self, event: BehaviourPicker.NotPicked) -> None:
+        self._status(event.reason)
 
     @on(BehaviourPicker.Finished)
     def _behaviours_done(self) -> None:

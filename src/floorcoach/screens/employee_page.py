@@ -15,25 +15,41 @@ from floorcoach.models import Employee, Observation
 from floorcoach.safe_text import safe_text
 from floorcoach.widgets.record_text import outcome_text
 from floorcoach.widgets.records_changed import Records, ShowsRecords
-from floorcoach.widgets.table_fill import fill_table
+from floorcoach.widgets.table_fill import Column, FittedTable
 from floorcoach.widgets.trend_grid import TrendGrid
 
 TIMELINE_PAGE = 100
-TIMELINE_COLUMNS = ("When", "Behaviour", "Outcome", "Note", "Touch point", "By")
-BEHAVIOUR_WIDTH = 40
+# What was seen and how it went stay at any width; the note comes next (on view at 120).
+TIMELINE_COLUMNS = (
+    Column("when", "When", priority=1, min_width=16),
+    Column("behaviour", "Behaviour", priority=2, min_width=16, wants=34),
+    Column("outcome", "Outcome", priority=3, min_width=12, wants=15),
+    Column("note", "Note", priority=4, min_width=16, wants=30, max_width=80),
+    Column("touch_point", "Touch point", priority=6, min_width=12, max_width=28),
+    Column("by", "By", priority=5, min_width=8, max_width=20),
+)
 
 
 class EmployeePage(ShowsRecords, Screen):
     BINDINGS = [
+        # The footer fits 80 columns; `?` lists the rest.
         Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("o", "log", "Log observation", id="log-for-employee"),
-        Binding("c", "correct", "Correct", id="correct-observation"),
-        Binding("h", "history", "History", id="observation-history"),
-        Binding("delete,ctrl+d", "delete", "Delete", id="delete-observation"),
-        Binding("m", "more", "Older", id="more-observations"),
-        Binding("k", "coach", "Coach", id="coach-employee"),
-        Binding("t", "toggle_trend", "Trend / timeline", id="toggle-trend"),
-        Binding("w", "widen_trend", "12 / 52 weeks", id="widen-trend"),
+        Binding("o", "log", "Log", id="log-for-employee", tooltip="log an observation"),
+        Binding(
+            "k",
+            "coach",
+            "Coach",
+            id="coach-employee",
+            tooltip="coach (prefilled from the selected observation)",
+        ),
+        Binding("t", "toggle_trend", "Trend", id="toggle-trend", tooltip="trend or timeline"),
+        Binding(
+            "c", "correct", "Correct", id="correct-observation", tooltip="correct the observation"
+        ),
+        Binding("h", "history", "History", id="observation-history", show=False),
+        Binding("delete,ctrl+d", "delete", "Delete", id="delete-observation", show=False),
+        Binding("m", "more", "Older entries", id="more-observations", show=False),
+        Binding("w", "widen_trend", "12 / 52 weeks", id="widen-trend", show=False),
         Binding("ctrl+x", "erase", "Erase (data request)", id="erase-employee", show=False),
     ]
 
@@ -42,6 +58,7 @@ class EmployeePage(ShowsRecords, Screen):
         self.employee = employee
         self._observations: list[Observation] = []
         self._entries: list = []  # coaching_progress.TimelineEntry rows, in table order
+        self._rows: list = []  # their cells, every column (the table shows those that fit)
         self.erased = False
 
     def compose(self) -> ComposeResult:
@@ -49,7 +66,7 @@ class EmployeePage(ShowsRecords, Screen):
         yield Static("", id="employee-header")
         yield Static("", id="coaching-summary")
         yield Static("", id="timeline-title", classes="panel-title")
-        yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(TIMELINE_COLUMNS, id="timeline", cursor_type="row", zebra_stripes=True)
         trend = TrendGrid(self.employee.id, id="trend")
         trend.display = False  # `t` switches between the timeline and the trend
         yield trend
@@ -58,8 +75,6 @@ class EmployeePage(ShowsRecords, Screen):
     def on_mount(self) -> None:
         self.sub_title = safe_text(self.employee.name)
         table = self.query_one("#timeline", DataTable)
-        # What was seen and what was noted first: at 120 columns the note must stay visible.
-        table.add_columns(*TIMELINE_COLUMNS)
         self._show_header()
         self.refresh_data()
         table.focus()
@@ -119,10 +134,11 @@ class EmployeePage(ShowsRecords, Screen):
         self._show_header()
         self._observations = []
         self._entries = []
-        self._append(entries, totals, clear=True)
+        self._rows = []
+        self._append(entries, totals)
 
-    def _append(self, entries: list, totals: tuple[int, int], *, clear: bool = False) -> None:
-        rows = []
+    def _append(self, entries: list, totals: tuple[int, int]) -> None:
+        rows = self._rows
         for entry in entries:
             obs = entry.observation
             if obs is None:
@@ -130,14 +146,14 @@ class EmployeePage(ShowsRecords, Screen):
                 continue
             cells = (
                 f"{clock.to_local(obs.observed_at):%Y-%m-%d %H:%M}",
-                Text(safe_text(obs.behaviour_title, limit=BEHAVIOUR_WIDTH)),
+                Text(safe_text(obs.behaviour_title)),
                 outcome_text(obs.outcome.value, obs.cause.value if obs.cause else None),
-                Text(("★ " if obs.story else "") + safe_text(obs.note, limit=60)),
+                Text(("★ " if obs.story else "") + safe_text(obs.note, limit=200)),
                 Text(safe_text(obs.touch_point, limit=24)),
                 Text(safe_text(obs.supervisor, limit=20)),
             )
             rows.append((cells, obs.id))
-        fill_table(self.query_one("#timeline", DataTable), rows, clear=clear)
+        self.query_one("#timeline", FittedTable).show(rows)
         self._entries += entries
         self._observations += [e.observation for e in entries if e.observation is not None]
         observations, sessions = totals
@@ -273,7 +289,7 @@ class EmployeePage(ShowsRecords, Screen):
         self.query_one("#timeline-title").display = not showing
         if showing:
             trend.load(self.employee.id)
-            trend.query_one("#trend-table").focus()
+            trend.focus_table()
         else:
             self.query_one("#timeline").focus()
 
@@ -293,13 +309,13 @@ def _coaching_cells(entry) -> tuple:
     stick = entry.stick.short() if entry.stick is not None else ""
     behaviours = Text.assemble(
         ("Coaching: ", "bold magenta"),
-        safe_text(", ".join(session.behaviour_titles), limit=BEHAVIOUR_WIDTH - 10),
+        safe_text(", ".join(session.behaviour_titles)),
     )
     return (
         f"{clock.to_local(session.held_at):%Y-%m-%d %H:%M}",
         behaviours,
         Text(follow_up, style="yellow" if "open" in statuses else ""),
-        Text(safe_text(stick, limit=60)),
+        Text(safe_text(stick, limit=200)),
         Text(f"Coaching · {session.kind.value}", style="magenta"),
         Text(safe_text(session.supervisor, limit=20)),
     )

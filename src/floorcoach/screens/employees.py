@@ -1,4 +1,9 @@
-"""The roster: type to search, filter by team, add, edit, deactivate, open a person's page."""
+"""The roster: type to search, filter by team, add, edit, deactivate, open a person's page.
+
+The screen opens in the search box, so typing searches; the list's one-letter keys (`a`
+add, `e` edit, `o` log …) act once the list has focus (↓ or Enter from the search, `/`
+back), and the footer shows them dimmed until then.
+"""
 
 from __future__ import annotations
 
@@ -38,11 +43,15 @@ class EmployeesScreen(ShowsRecords, Screen):
         Binding("i", "app.import_roster", "Import CSV", id="import-roster"),
         Binding("o", "log", "Log", id="log-for-employee"),
         Binding("slash", "search", "Search", id="search"),
+        Binding("down", "to_list", "List", id="to-list", show=False),
         Binding("ctrl+r", "toggle_inactive", "Inactive", id="show-inactive"),
-        Binding("ctrl+x", "erase", "Erase", id="erase-employee"),
+        # Before the search box's own ctrl+x (cut): erasing must work from where typing is.
+        Binding("ctrl+x", "erase", "Erase", id="erase-employee", priority=True),
     ]
 
     SHOWS = frozenset({Records.EMPLOYEES})
+    # The one-letter keys: typed into the search box they are a search, never a command.
+    LIST_ACTIONS = frozenset({"add", "edit", "toggle_active", "app.import_roster", "log"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -52,7 +61,9 @@ class EmployeesScreen(ShowsRecords, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="filters"):
-            yield Input(placeholder="type to search name or ref (/)", id="search")
+            yield Input(
+                placeholder="type to search name or ref; ↓ to the list and its keys", id="search"
+            )
             yield Select([], prompt="All teams", id="team", allow_blank=True)
         yield Static("", id="count", classes="hint")
         yield DataTable(id="employees", cursor_type="row", zebra_stripes=True)
@@ -64,7 +75,7 @@ class EmployeesScreen(ShowsRecords, Screen):
         table.add_columns("Name", "Ref", "Team", "Status")
         self.refresh_data()
         self._load_teams()
-        table.focus()
+        self.query_one("#search").focus()
 
     def on_screen_resume(self) -> None:
         self.refresh_data()
@@ -114,12 +125,35 @@ class EmployeesScreen(ShowsRecords, Screen):
             for employee in self._employees
         ]
         fill_table(self.query_one("#employees", DataTable), rows)
-        count = f"{len(self._employees)}{'+' if more else ''} employees"
+        shown = len(self._employees)
+        count = f"{shown}{'+' if more else ''} employee{'' if shown == 1 and not more else 's'}"
         if more:
             count += f" — showing the first {PAGE}; type to narrow"
         if not self._employees:
-            count = "No employees yet — press a to add one or i to import a roster CSV"
+            count = self._nobody()
         self.query_one("#count", Static).update(Text(count))
+
+    def _nobody(self) -> str:
+        """Why the list is empty: the search or the team, or nobody on the roster yet."""
+        search = self.query_one("#search", Input).value.strip()
+        team = self.query_one("#team", Select).value
+        if search or isinstance(team, str):
+            where = f" in team {team or '(no team)'}" if isinstance(team, str) else ""
+            what = f"for “{search}”" if search else "at all"
+            return f"No match {what}{where} — change the search or pick another team"
+        return "No employees yet — press a to add one or i to import a roster CSV"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The list's letter keys are shown dimmed, and do nothing, while typing searches."""
+        if action in self.LIST_ACTIONS and isinstance(self.focused, Input):
+            return None
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def action_to_list(self) -> None:
+        self.query_one("#employees").focus()
 
     @on(Input.Changed, "#search")
     @on(Select.Changed, "#team")

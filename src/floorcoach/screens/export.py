@@ -1,8 +1,11 @@
-"""Export CSV for HR: choose what and which rows, see how many, write the file with progress.
+"""Export for HR: choose what and which rows, CSV or a workbook, see how many, write the
+file with progress.
 
 The same choices as `floorcoach export`. The row count previews as the choices change;
 writing runs in a worker, so a million rows never freeze the screen, and Escape during
-writing cancels without leaving a file behind.
+writing cancels without leaving a file behind. The file is proposed in the folder of the
+last export (or the documents folder), never wherever the app happened to start; the
+message after writing shows its full path, and ctrl+y copies it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Header, Input, Label, ProgressBar, Select, Static
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Footer,
+    Header,
+    Input,
+    Label,
+    ProgressBar,
+    Select,
+    Static,
+)
 
 from floorcoach import export
 from floorcoach.safe_text import safe_text
@@ -24,6 +37,7 @@ from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.records_changed import ShowsRecords
 
 PREVIEW_DELAY = 0.3  # seconds of quiet typing before the row count is asked again
+FORMATS = [("CSV (.csv)", "csv"), ("Excel workbook, typed cells (.xlsx)", "xlsx")]
 
 
 class ExportScreen(ShowsRecords, Screen):
@@ -38,6 +52,7 @@ class ExportScreen(ShowsRecords, Screen):
     BINDINGS = [
         Binding("ctrl+s", "export", "Export", id="export-write", priority=True),
         Binding("escape", "back_or_cancel", "Back / cancel", id="export-back"),
+        Binding("ctrl+y", "copy_path", "Copy path", id="export-copy-path", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -48,6 +63,8 @@ class ExportScreen(ShowsRecords, Screen):
         self._auto_name = ""
         self._preview_timer = None
         self._progress_timer = None
+        self._folder: Path | None = None  # where names are proposed (from the database)
+        self.written: Path | None = None  # the last file written, for ctrl+y
 
     def compose(self) -> ComposeResult:
         kinds = [(spec.label, kind) for kind, spec in export.EXPORTS.items()]
@@ -68,12 +85,16 @@ class ExportScreen(ShowsRecords, Screen):
                 yield Label("Employee", classes="export-label")
                 yield Input(placeholder="ref or name (optional)", id="export-employee")
             with Horizontal(classes="export-row"):
+                yield Label("Format", classes="export-label")
+                yield Select(FORMATS, value="csv", allow_blank=False, id="export-format")
+            with Horizontal(classes="export-row"):
                 yield Label("File", classes="export-label")
                 yield Input(id="export-path")
             yield Checkbox("For Excel (adds a byte-order mark)", id="export-excel")
             yield Static("", id="export-preview")
             yield ProgressBar(id="export-progress", show_eta=False)
             yield Static("", id="export-status")
+            yield Button("Copy path (ctrl+y)", id="export-copy")
             yield Static(
                 "ctrl+s writes the file · Escape goes back (or cancels while writing) · "
                 "columns: docs/data-dictionary.md",
@@ -84,7 +105,8 @@ class ExportScreen(ShowsRecords, Screen):
     def on_mount(self) -> None:
         self.sub_title = "Export CSV for HR"
         self.query_one("#export-progress", ProgressBar).display = False
-        self._suggest_name()
+        self.query_one("#export-copy", Button).display = False
+        self.app.run_db(export.suggested_folder, done=self._in_folder, group="export-folder")
         self._load_teams()
         self._schedule_preview()
         self.query_one("#export-kind", Select).focus()
@@ -102,6 +124,14 @@ class ExportScreen(ShowsRecords, Screen):
         value = self.query_one("#export-kind", Select).value
         return value if isinstance(value, str) else "observations"
 
+    def _format(self) -> str:
+        value = self.query_one("#export-format", Select).value
+        return value if isinstance(value, str) else "csv"
+
+    def _in_folder(self, folder: Path) -> None:
+        self._folder = folder
+        self._suggest_name()
+
     def _team(self) -> str | None:
         value = self.query_one("#export-team", Select).value
         return value if isinstance(value, str) else None
@@ -117,11 +147,16 @@ class ExportScreen(ShowsRecords, Screen):
     def _suggest_name(self) -> None:
         """Keep the file name in step with the choices until the user types their own."""
         path_input = self.query_one("#export-path", Input)
+        self.query_one("#export-excel", Checkbox).display = self._format() == "csv"
+        if self._folder is None:  # the folder is still being read
+            return
         try:
             date_from, date_to = self._dates()
         except export.ExportError:
             return
-        name = str(Path.cwd() / export.default_filename(self._kind(), date_from, date_to))
+        name = str(
+            self._folder / export.default_filename(self._kind(), date_from, date_to, self._format())
+        )
         if path_input.value in ("", self._auto_name):
             path_input.value = name
         self._auto_name = name
@@ -203,10 +238,11 @@ class ExportScreen(ShowsRecords, Screen):
         if not path_text:
             status.update(Text("Give a file name to write to", style="bold red"))
             return
-        path = Path(path_text).expanduser()
-        kind, team = self._kind(), self._team()
+        path = Path(path_text).expanduser().resolve()
+        kind, team, fmt = self._kind(), self._team(), self._format()
         who = self.query_one("#export-employee", Input).value.strip()
-        excel = self.query_one("#export-excel", Checkbox).value
+        excel = self.query_one("#export-excel", Checkbox).value and fmt == "csv"
+        self.query_one("#export-copy", Button).display = False
         bar = self.query_one("#export-progress", ProgressBar)
         self.writing, self._cancel, self._rows_done = True, False, 0
         bar.update(total=None, progress=0)
@@ -224,15 +260,24 @@ class ExportScreen(ShowsRecords, Screen):
             filters = dict(date_from=date_from, date_to=date_to, team=team)
             total = export.count_rows(store, kind, employee_id=employee_id, **filters)
             self.app.call_from_thread(bar.update, total=max(total, 1))
-            return export.write_export(
-                store,
-                kind,
-                path,
-                employee_id=employee_id,
-                excel=excel,
-                progress=progress,
-                **filters,
-            )
+            if fmt == "xlsx":
+                from floorcoach.xlsx_export import write_workbook
+
+                rows = write_workbook(
+                    store, kind, path, employee_id=employee_id, progress=progress, **filters
+                )
+            else:
+                rows = export.write_export(
+                    store,
+                    kind,
+                    path,
+                    employee_id=employee_id,
+                    excel=excel,
+                    progress=progress,
+                    **filters,
+                )
+            export.remember_folder(store, path.parent)
+            return rows, path
 
         self.app.run_db(job, done=self._written, failed=self._failed, group="export-write")
 
@@ -245,14 +290,25 @@ class ExportScreen(ShowsRecords, Screen):
             self._progress_timer.stop()
             self._progress_timer = None
 
-    def _written(self, rows: int) -> None:
+    def _written(self, result: tuple[int, Path]) -> None:
+        rows, path = result
         self._finish()
+        self._folder = path.parent
+        self.written = path
         bar = self.query_one("#export-progress", ProgressBar)
         bar.update(total=max(rows, 1), progress=max(rows, 1))
-        path = self.query_one("#export-path", Input).value.strip()
-        message = f"{rows:,} row{'s' * (rows != 1)} written to {path}"
+        message = safe_text(f"{rows:,} row{'s' * (rows != 1)} written to {path}")
         self.query_one("#export-status", Static).update(Text(message, style="bold green"))
-        self.notify(message, title="Export done", markup=False)
+        self.query_one("#export-copy", Button).display = True
+        self.notify(f"{message} · ctrl+y copies the path", title="Export done", markup=False)
+
+    @on(Button.Pressed, "#export-copy")
+    def action_copy_path(self) -> None:
+        """Put the written file's full path on the clipboard (the terminal's, via OSC 52)."""
+        if self.written is None:
+            return
+        self.app.copy_to_clipboard(str(self.written))
+        self.notify(f"Copied {safe_text(str(self.written))}", markup=False)
 
     def _failed(self, exc: Exception) -> None:
         self._finish()

@@ -22,6 +22,7 @@ from floorcoach import clock
 from floorcoach.safe_text import safe_text
 from floorcoach.widgets.confirm import ConfirmDialog
 from floorcoach.widgets.palette_entry import PaletteEntry
+from floorcoach.widgets.picker_input import PickerInput, move_highlight
 from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import measure_now
 from floorcoach.widgets.team_select import TeamSelect
@@ -184,7 +185,13 @@ class FocusScreen(ShowsRecords, Screen):
 
 
 class FocusForm(Screen):
-    """Set (or change) a focus: for whom, which 1–3 behaviours, from when until when."""
+    """Set (or change) a focus: for whom, which 1–3 behaviours, from when until when.
+
+    It opens in the behaviour filter and stays there while choosing: typing filters,
+    ↑ ↓ move through the list, Enter chooses (or unchooses) the highlighted one. The list
+    itself takes no focus, so no key meant for it lands in a date field, and each key is
+    handled in the order typed.
+    """
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save-focus", priority=True),
@@ -206,9 +213,12 @@ class FocusForm(Screen):
         with Vertical(id="focus-body"):
             yield Static("For", classes="field-label")
             yield TeamSelect(editing.team if editing else None, id="focus-team")
-            yield Static("Behaviours (1–3): type to filter, space to choose", classes="field-label")
+            yield Static(
+                "Behaviours (1–3): type to filter, ↑ ↓ to move, Enter to choose or unchoose",
+                classes="field-label",
+            )
             yield Static("", id="focus-chosen", classes="chosen")
-            yield Input(placeholder="filter behaviours", id="focus-filter")
+            yield PickerInput(placeholder="type to filter behaviours", id="focus-filter")
             yield SelectionList[str](id="focus-behaviours")
             with Horizontal(id="focus-dates"):
                 yield Static("From", classes="field-label")
@@ -223,20 +233,26 @@ class FocusForm(Screen):
     def on_mount(self) -> None:
         self.sub_title = "Change focus" if self.editing else "New focus"
         self.query_one(TeamSelect).load_teams()
+        self.query_one("#focus-behaviours", SelectionList).can_focus = False
         self._fill("")
         self._show_chosen()
         self.query_one("#focus-filter").focus()
 
     def _fill(self, text: str) -> None:
-        words = text.lower().split()
+        """The behaviours the filter finds, ranked as in the observation form, then the
+        chosen ones it does not find (a choice never disappears from view)."""
+        from floorcoach.search_text import behaviour_matches
+
+        found = [match.behaviour for match in behaviour_matches(self.app.behaviours, text)]
+        found += [b for b in self.app.behaviours if b.id in self._chosen and b not in found]
         options = self.query_one("#focus-behaviours", SelectionList)
         options.clear_options()
-        for behaviour in self.app.behaviours:
-            haystack = f"{behaviour.title} {behaviour.id} {behaviour.touch_point}".lower()
-            if behaviour.id in self._chosen or all(w in haystack for w in words):
-                label = Text(safe_text(behaviour.title))
-                label.append(f"  {safe_text(behaviour.touch_point)}", style="dim")
-                options.add_option(Selection(label, behaviour.id, behaviour.id in self._chosen))
+        for behaviour in found:
+            label = Text(safe_text(behaviour.title))
+            label.append(f"  {safe_text(behaviour.touch_point)}", style="dim")
+            options.add_option(Selection(label, behaviour.id, behaviour.id in self._chosen))
+        if found:
+            options.highlighted = 0
 
     def _show_chosen(self) -> None:
         titles = {b.id: b.title for b in self.app.behaviours}
@@ -249,12 +265,16 @@ class FocusForm(Screen):
     def _filter(self, event: Input.Changed) -> None:
         self._fill(event.value)
 
+    @on(PickerInput.Move, "#focus-filter")
+    def _moved(self, event: PickerInput.Move) -> None:
+        event.stop()
+        move_highlight(self.query_one("#focus-behaviours", SelectionList), event.delta)
+
     @on(Input.Submitted, "#focus-filter")
-    def _to_list(self) -> None:
+    def _choose_highlighted(self) -> None:
         options = self.query_one("#focus-behaviours", SelectionList)
-        if options.option_count and options.highlighted is None:
-            options.highlighted = 0
-        options.focus()
+        if options.highlighted is not None:
+            options.action_select()
 
     @on(SelectionList.SelectionToggled, "#focus-behaviours")
     def _toggled(self, event: SelectionList.SelectionToggled) -> None:
@@ -293,8 +313,8 @@ class FocusForm(Screen):
         if self._saving:
             return
         if not self._chosen:
-            self._set_status("Choose 1 to 3 behaviours (space on a behaviour)")
-            self.query_one("#focus-behaviours").focus()
+            self._set_status("Choose 1 to 3 behaviours (Enter on a behaviour)")
+            self.query_one("#focus-filter").focus()
             return
         try:
             starts, ends = self._dates()

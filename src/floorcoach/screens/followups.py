@@ -19,9 +19,20 @@ from floorcoach.widgets.close_follow_up import close_by_hand
 from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.record_text import due_counts, due_label
 from floorcoach.widgets.records_changed import Records, ShowsRecords
-from floorcoach.widgets.table_fill import fill_table
+from floorcoach.widgets.table_fill import Column, FittedTable
 
 PAGE = 300  # DataTable measures every cell: a page, never everything
+
+# Who and how late stay at any width; then what about, the agreed action, the date.
+FOLLOW_UP_COLUMNS = (
+    Column("due", "Due", priority=5, min_width=10),
+    Column("when", "", priority=2, min_width=15),
+    Column("employee", "Employee", priority=1, min_width=10, wants=20, max_width=28),
+    Column("behaviour", "Behaviour", priority=3, min_width=16, wants=30),
+    Column("kind", "Kind", priority=6, min_width=11),  # "recognition" whole
+    Column("action", "Agreed action", priority=4, min_width=14, wants=24, max_width=80),
+    Column("by", "By", priority=7, min_width=8, max_width=18),
+)
 
 
 class FollowUpsScreen(ShowsRecords, Screen):
@@ -34,10 +45,15 @@ class FollowUpsScreen(ShowsRecords, Screen):
     )
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="back-from-follow-ups"),
-        Binding("enter", "open_record", "Open coaching", id="open-coaching-record"),
-        Binding("x", "close_follow_up", "Close by hand", id="close-follow-up"),
-        Binding("o", "log", "Log observation", id="log-for-follow-up"),
+        Binding("escape", "app.pop_screen", "Back", id="back-from-follow-ups", show=False),
+        Binding(
+            "x",
+            "close_follow_up",
+            "Close",
+            id="close-follow-up",
+            tooltip="close by hand, with a note",
+        ),
+        Binding("o", "log", "Log", id="log-for-follow-up", tooltip="log an observation of them"),
     ]
 
     # Open follow-ups (an observation checks them), their sessions, the names.
@@ -57,13 +73,18 @@ class FollowUpsScreen(ShowsRecords, Screen):
             "a miss they own = not yet; a system-caused miss leaves it open.",
             classes="hint",
         )
-        yield DataTable(id="follow-ups", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(
+            FOLLOW_UP_COLUMNS,
+            enter="Open",
+            id="follow-ups",
+            cursor_type="row",
+            zebra_stripes=True,
+        )
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "Follow-ups"
         table = self.query_one("#follow-ups", DataTable)
-        table.add_columns("Due", "", "Employee", "Behaviour", "Kind", "Agreed action", "By")
         table.loading = True
         self.refresh_data()
         table.focus()
@@ -89,24 +110,24 @@ class FollowUpsScreen(ShowsRecords, Screen):
         summary, follow_ups = result
         today = clock.today()
         self._rows = follow_ups
-        table = self.query_one("#follow-ups", DataTable)
+        table = self.query_one("#follow-ups", FittedTable)
         table.loading = False
         rows = [
             (
                 (
                     f"{f.due:%a %d %b}",
                     due_label(f.due, today),
-                    Text(safe_text(f.employee_name, limit=28)),
-                    Text(safe_text(f.behaviour_title, limit=36)),
+                    Text(safe_text(f.employee_name)),
+                    Text(safe_text(f.behaviour_title)),
                     f.kind.value,
-                    Text(safe_text(f.agreed_action, limit=30)),
-                    Text(safe_text(f.supervisor, limit=18)),
+                    Text(safe_text(f.agreed_action, limit=200)),
+                    Text(safe_text(f.supervisor)),
                 ),
                 f"{f.coaching_id}/{f.behaviour_id}",
             )
             for f in follow_ups
         ]
-        fill_table(table, rows)
+        table.show(rows)
         title = f"Follow-ups — {due_counts(summary, with_upcoming=True)}"
         total = summary.overdue + summary.due_today + summary.upcoming
         if total > len(follow_ups):

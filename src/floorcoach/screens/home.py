@@ -14,9 +14,18 @@ from floorcoach.safe_text import safe_text
 from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.record_text import due_counts, due_label, outcome_text
 from floorcoach.widgets.records_changed import Records, ShowsRecords
-from floorcoach.widgets.table_fill import fill_table
+from floorcoach.widgets.table_fill import Column, FittedTable
 
 TODAY_ROWS = 60  # a shift's worth; the title gives the full count
+
+# Who and how it went stay at any width; then what was seen, when, and the note.
+TODAY_COLUMNS = (
+    Column("time", "Time", priority=4, min_width=5),
+    Column("employee", "Employee", priority=1, min_width=10, wants=20, max_width=28),
+    Column("behaviour", "Behaviour", priority=3, min_width=16, wants=34),
+    Column("outcome", "Outcome", priority=2, min_width=15),
+    Column("note", "Note", priority=5, min_width=16, max_width=80),
+)
 
 QUICK_KEYS = """\
 o / ctrl+o  log an observation
@@ -26,6 +35,7 @@ f           follow-ups
 k           coach on this row
 n           observe who's next
 r           team review
+?           every key here
 ctrl+p      every screen and action
 ctrl+q      quit"""
 
@@ -41,21 +51,40 @@ class HomeScreen(ShowsRecords, Screen):
     )
 
     BINDINGS = [
-        Binding("o", "app.log_observation", "Log observation", id="log"),
-        Binding("a", "app.log_again", "Again, same person", id="log-again"),
+        Binding("o", "app.log_observation", "Log", id="log", tooltip="log an observation"),
+        Binding(
+            "a", "app.log_again", "Again", id="log-again", tooltip="another for the same person"
+        ),
         Binding("e", "app.show_employees", "Employees", id="employees"),
         Binding("f", "app.push('followups:FollowUpsScreen')", "Follow-ups", id="follow-ups"),
-        Binding("k", "coach", "Coach", id="coach-from-today", show=False),
-        Binding("enter", "open_employee", "Open employee", id="open-employee", show=False),
-        Binding("n", "observe_next", "Who's next", id="observe-next"),
         Binding(
             "r",
             "app.push('team_review:TeamReviewScreen')",
             "Team review",
             id="team-review",
+            show=False,  # the footer fits 80 columns; `?` lists the rest
+        ),
+        Binding(
+            "k",
+            "coach",
+            "Coach",
+            id="coach-from-today",
             show=False,
+            tooltip="coach the person of the selected observation",
+        ),
+        Binding(
+            "n",
+            "observe_next",
+            "Who's next",
+            id="observe-next",
+            show=False,
+            tooltip="log an observation of the first person in Who's next",
         ),
     ]
+
+    # Side by side when there is room for both; below 140 columns the today table takes
+    # the whole width (its note stays on view at 120) and the panels sit under it.
+    HORIZONTAL_BREAKPOINTS = [(0, "-stacked"), (140, "-side-by-side")]
 
     # Today's observations, follow-ups due, recognition : correction, who's next.
     SHOWS = frozenset(
@@ -71,20 +100,29 @@ class HomeScreen(ShowsRecords, Screen):
         with Horizontal(id="home-body"):
             with Vertical(id="today-panel"):
                 yield Static("Today", id="today-title", classes="panel-title")
-                yield DataTable(id="today", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(
+                    TODAY_COLUMNS,
+                    enter="Open the employee",
+                    enter_in_footer=False,  # the footer fits 80 columns; `?` lists it
+                    id="today",
+                    cursor_type="row",
+                    zebra_stripes=True,
+                )
             with Vertical(id="side-panel"):
-                yield Static("Follow-ups", classes="panel-title", id="follow-ups-title")
-                yield Static("", id="follow-ups-panel")
-                yield Static("", id="recognition-ratio")
-                yield Static("Who's next", classes="panel-title", id="whos-next-title")
-                yield Static("", id="whos-next")
-                yield Static("Quick keys", classes="panel-title")
-                yield Static(Text(QUICK_KEYS), id="quick-keys")
+                with Vertical(id="coaching-side", classes="side-part"):
+                    yield Static("Follow-ups", classes="panel-title", id="follow-ups-title")
+                    yield Static("", id="follow-ups-panel")
+                    yield Static("", id="recognition-ratio")
+                with Vertical(id="next-side", classes="side-part"):
+                    yield Static("Who's next", classes="panel-title", id="whos-next-title")
+                    yield Static("", id="whos-next")
+                with Vertical(id="keys-side", classes="side-part"):
+                    yield Static("Quick keys (? lists them all)", classes="panel-title")
+                    yield Static(Text(QUICK_KEYS), id="quick-keys")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#today", DataTable)
-        table.add_columns("Time", "Employee", "Behaviour", "Outcome", "Note")
+        table = self.query_one("#today", FittedTable)
         table.loading = True
         self.refresh_data()
 
@@ -173,22 +211,22 @@ class HomeScreen(ShowsRecords, Screen):
     def _show_today(self, result: tuple[list, int]) -> None:
         observations, count = result
         self._rows = observations
-        table = self.query_one("#today", DataTable)
+        table = self.query_one("#today", FittedTable)
         table.loading = False
         rows = [
             (
                 (
                     f"{clock.to_local(obs.observed_at):%H:%M}",
                     Text(safe_text(obs.employee_name)),
-                    Text(safe_text(obs.behaviour_title, limit=36)),
+                    Text(safe_text(obs.behaviour_title)),
                     outcome_text(obs.outcome.value, obs.cause.value if obs.cause else None),
-                    Text(safe_text(obs.note, limit=60)),
+                    Text(safe_text(obs.note, limit=200)),
                 ),
                 obs.id,
             )
             for obs in observations
         ]
-        fill_table(table, rows)
+        table.show(rows)
         title = f"Today, {clock.today():%A %d %B}: {count} observation{'s' * (count != 1)}"
         if count > len(observations):
             title += f" (the latest {len(observations)} shown)"

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, OptionList, Static
 
@@ -75,6 +75,7 @@ class ObservationForm(RecordForm, Screen):
         self.editing = editing
         self.behaviour: Behaviour | None = None
         self._saving = False
+        self._twice_on_purpose = False  # checked for a duplicate, or asked and answered yes
         self._initial: tuple | None = None
         self._opened_at = clock.now()
 
@@ -88,8 +89,10 @@ class ObservationForm(RecordForm, Screen):
                 yield EmployeePicker(no_match_hint="no match — add people under Employees (e)")
                 yield Static("Behaviour", classes="field-label")
                 yield Static("", id="behaviour-chosen", classes="chosen")
-                yield BehaviourPicker(placeholder="type to filter; 1–9 or Enter to pick")
-            with Vertical(id="detail-column"):
+                yield BehaviourPicker(placeholder="type to filter; a number or Enter picks")
+            # Scrolls: at 80×24 Story and When sit below the fold, and a focused field
+            # scrolls into view, so nothing is typed unseen.
+            with VerticalScroll(id="detail-column"):
                 yield Static("What should happen", classes="field-label")
                 yield Static("", id="standard")
                 yield Static("", id="followup-notice")
@@ -98,7 +101,10 @@ class ObservationForm(RecordForm, Screen):
                 yield Static("Cause of the miss", classes="field-label", id="cause-label")
                 yield KeyChoice(CAUSES, id="cause")
                 yield Static("Note (what happened) — Enter saves", classes="field-label")
-                yield Input(placeholder="optional", id="note", max_length=20_000)
+                # Not selected on focus: the next letter typed adds to the note, never replaces it.
+                yield Input(
+                    placeholder="optional", id="note", max_length=20_000, select_on_focus=False
+                )
                 yield Checkbox("Story worth sharing (ctrl+t)", id="story")
                 yield Static("When", classes="field-label")
                 yield Input(value="now", placeholder="now, 14:30 or 2026-11-24 14:30", id="when")
@@ -215,6 +221,11 @@ class ObservationForm(RecordForm, Screen):
     @on(BehaviourPicker.Chosen)
     def _behaviour_chosen(self, event: BehaviourPicker.Chosen) -> None:
         self._set_behaviour(event.behaviour)
+        event.pass_on_key()  # `7 m`: the m is for the outcome, which has focus now
+
+    @on(BehaviourPicker.NotPicked)
+    def _behaviour_not_picked(self, event: BehaviourPicker.NotPicked) -> None:
+        self._status(event.reason)
 
     @on(BehaviourPicker.Finished)
     def _no_behaviour_matches(self) -> None:
@@ -269,7 +280,21 @@ class ObservationForm(RecordForm, Screen):
 
     @on(KeyChoice.Chosen, "#cause")
     def _cause_chosen(self) -> None:
-        self.query_one("#note").focus()
+        # Focus stays on the causes, so another cause letter changes the cause rather than
+        # landing in the note; the note starts with any other letter (or Tab).
+        self._status("Enter saves; type a note, or another cause letter to change it")
+
+    @on(KeyChoice.TypedOn, "#cause")
+    def _note_started(self, event: KeyChoice.TypedOn) -> None:
+        note = self.query_one("#note", Input)
+        note.cursor_position = len(note.value)
+        note.insert_text_at_cursor(event.character)
+        note.focus()
+        self._status("")
+
+    @on(KeyChoice.Submitted)
+    def _choice_submitted(self) -> None:
+        self.action_save()
 
     def _show_cause(self, show: bool) -> None:
         self.query_one("#cause").display = show
@@ -340,7 +365,57 @@ class ObservationForm(RecordForm, Screen):
         except ValidationError as exc:
             self._status(str(exc.errors()[0]["msg"]))
             return
+        if self.editing is None and not self._twice_on_purpose:
+            self._save_unless_duplicate(data)
+            return
+        self._twice_on_purpose = False
         self._start_save(self._save_job(data))
+
+    def _save_unless_duplicate(self, data) -> None:
+        """Ask before saving what was saved a minute ago (same person, behaviour, outcome)."""
+        from floorcoach.observations import recent_duplicate
+
+        def checked(earlier: Observation | None) -> None:
+            self._saving = False
+            if earlier is None:
+                self._twice_on_purpose = True
+                self.action_save()
+                return
+            self._status("")
+            self._ask_twice(earlier)
+
+        self._saving = True
+        self.app.run_db(
+            lambda store: recent_duplicate(
+                store, data.employee_id, data.behaviour_id, data.outcome.value
+            ),
+            done=checked,
+            failed=lambda _: setattr(self, "_saving", False),
+        )
+
+    def _ask_twice(self, earlier: Observation) -> None:
+        from floorcoach.widgets.choice_dialog import ChoiceDialog
+
+        at = clock.to_local(earlier.created_at)
+        body = Text(
+            f"You saved {safe_text(earlier.employee_name)} · {safe_text(earlier.behaviour_title)}"
+            f" · {earlier.outcome.value} at {at:%H:%M:%S}. Save the same observation again?"
+        )
+        dialog = ChoiceDialog(
+            "Saved a minute ago",
+            body,
+            [("y", "again", "Save it again"), ("n", "keep", "Don't save twice")],
+        )
+        dialog.AUTO_FOCUS = "#choice-keep"  # Enter, like Escape, saves nothing twice
+
+        def answered(choice: str | None) -> None:
+            if choice == "again":
+                self._twice_on_purpose = True
+                self.action_save()
+            else:
+                self._status("Not saved twice; change something, or Escape to leave")
+
+        self.app.push_screen(dialog, answered)
 
     def _save_job(self, data):
         from floorcoach.observations import edit_observation, log_observation
@@ -370,12 +445,16 @@ class ObservationForm(RecordForm, Screen):
         self._close_draft()
         self.app.last_employee = self.employee
         verb = "Corrected" if self.editing else "Saved"
+        # A new observation can be undone while its notice shows (a correction has `h`).
+        shown = {} if self.editing else {"timeout": self.app.offer_undo(observation)}
+        undo = "" if self.editing else " ctrl+z undoes it."
         self.app.notify(
             f"{verb}: {safe_text(observation.employee_name)} · {observation.behaviour_title} · "
-            f"{observation.outcome.value}. Press a for another for the same person."
+            f"{observation.outcome.value}.{undo} Press a for another for the same person."
             + "".join(f"\n{line}" for line in follow_ups),
             title=verb,
             markup=False,
+            **shown,
         )
         self.dismiss(observation)
 

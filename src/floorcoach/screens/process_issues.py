@@ -19,11 +19,18 @@ from textual.widgets import DataTable, Footer, Header, Static
 from floorcoach import clock
 from floorcoach.safe_text import safe_text
 from floorcoach.widgets.palette_entry import PaletteEntry
-from floorcoach.widgets.table_fill import fill_table
+from floorcoach.widgets.table_fill import Column, FittedTable
 from floorcoach.widgets.team_period import TeamPeriodScreen
 from floorcoach.widgets.team_select import TeamSelect
 
 SPANS = (4, 12, 52)
+
+ISSUE_COLUMNS = (
+    Column("behaviour", "Behaviour", priority=1, min_width=20, wants=44),
+    Column("touch_point", "Touch point", priority=4, min_width=12, max_width=32),
+    Column("week", "Week", priority=3, min_width=8),
+    Column("misses", "Misses (system)", priority=2, min_width=6),
+)
 
 
 class ProcessIssuesScreen(TeamPeriodScreen, Screen):
@@ -39,7 +46,7 @@ class ProcessIssuesScreen(TeamPeriodScreen, Screen):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("w", "widen", "4 / 12 / 52 weeks", id="widen-issues"),
+        Binding("w", "widen", "Weeks", id="widen-issues", tooltip="4 / 12 / 52 weeks"),
     ]
 
     def __init__(self, team: str | None = None) -> None:
@@ -53,7 +60,7 @@ class ProcessIssuesScreen(TeamPeriodScreen, Screen):
         with Horizontal(id="issue-filters"):
             yield TeamSelect(self._team, id="issue-team")
             yield Static("", id="issue-period", classes="panel-title")
-        yield DataTable(id="issues", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(ISSUE_COLUMNS, id="issues", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="issue-notes"):
             yield Static("", id="issue-notes-text")
         yield Footer()
@@ -61,10 +68,6 @@ class ProcessIssuesScreen(TeamPeriodScreen, Screen):
     def on_mount(self) -> None:
         self.sub_title = "Process issues"
         table = self.query_one("#issues", DataTable)
-        table.add_column("Behaviour", key="behaviour")
-        table.add_column("Touch point", key="touch_point")
-        table.add_column("Week", key="week")
-        table.add_column("Misses (system)", key="misses")
         self.query_one(TeamSelect).load_teams()
         table.focus()
 
@@ -97,12 +100,12 @@ class ProcessIssuesScreen(TeamPeriodScreen, Screen):
                 f"caused by the system across {behaviours} behaviours"
             )
         )
-        table = self.query_one("#issues", DataTable)
+        table = self.query_one("#issues", FittedTable)
         rows = [
             (
                 (
-                    Text(safe_text(issue.title, limit=44)),
-                    Text(safe_text(issue.touch_point, limit=28)),
+                    Text(safe_text(issue.title)),
+                    Text(safe_text(issue.touch_point)),
                     issue.iso_week,
                     str(issue.count),
                 ),
@@ -110,7 +113,7 @@ class ProcessIssuesScreen(TeamPeriodScreen, Screen):
             )
             for index, issue in enumerate(issues)
         ]
-        fill_table(table, rows)
+        table.show(rows)
         self._show_notes()
 
     @on(DataTable.RowHighlighted, "#issues")

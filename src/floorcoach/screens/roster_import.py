@@ -1,4 +1,5 @@
-"""Import a roster CSV from the TUI: type the path, see every problem or the summary."""
+"""Import a roster CSV from the TUI: type the path; every problem shows in the dialog, a
+successful import closes it and says what it did."""
 
 from __future__ import annotations
 
@@ -59,9 +60,21 @@ class RosterImportScreen(ModalScreen[None]):
         def done(outcome) -> None:
             if isinstance(outcome, RosterError):
                 result_box.update(Text(str(outcome), style="bold red"))
+            elif not (outcome.added or outcome.updated or outcome.unchanged):
+                # A header and no people is almost always the wrong file, not "0 added".
+                result_box.update(
+                    Text(
+                        f"{path.name} has no employees under its header: nothing imported. "
+                        "Is it the right file?",
+                        style="bold yellow",
+                    )
+                )
             else:
-                result_box.update(Text(f"{path.name}: {outcome.summary()}", style="bold green"))
                 self.app.records_changed({Records.EMPLOYEES})  # the list behind reloads
+                self.app.notify(
+                    f"{path.name}: {outcome.summary()}", title="Roster imported", markup=False
+                )
+                self.dismiss(None)  # done: back to the list, which shows who came in
 
         self.app.run_db(job, done=done)
 

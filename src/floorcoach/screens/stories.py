@@ -19,12 +19,22 @@ from textual.widgets import DataTable, Footer, Header, Static
 from floorcoach import clock
 from floorcoach.safe_text import safe_text
 from floorcoach.widgets.palette_entry import PaletteEntry
-from floorcoach.widgets.table_fill import fill_table
+from floorcoach.widgets.table_fill import Column, FittedTable
 from floorcoach.widgets.team_period import TeamPeriodScreen
 from floorcoach.widgets.team_select import TeamSelect
 
 SPANS = (4, 12, 52, None)  # weeks back; None: every story
 PAGE = 60  # the newest stories; DataTable measures every cell, so never all of them
+
+# The story itself right after who: it is what a team lead came here to read.
+STORY_COLUMNS = (
+    Column("date", "Date", priority=3, min_width=10),
+    Column("employee", "Employee", priority=1, min_width=10, wants=20, max_width=28),
+    Column("story", "Story", priority=2, min_width=20, wants=40, max_width=90),
+    Column("behaviour", "Behaviour", priority=4, min_width=16, wants=30),
+    Column("team", "Team", priority=6, min_width=8, max_width=20),
+    Column("outcome", "Outcome", priority=5, min_width=8),
+)
 
 
 class StoriesScreen(TeamPeriodScreen, Screen):
@@ -40,7 +50,7 @@ class StoriesScreen(TeamPeriodScreen, Screen):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("w", "widen", "4 / 12 / 52 weeks / all", id="widen-stories"),
+        Binding("w", "widen", "Weeks", id="widen-stories", tooltip="4 / 12 / 52 weeks / all"),
     ]
 
     def __init__(self, team: str | None = None) -> None:
@@ -54,7 +64,13 @@ class StoriesScreen(TeamPeriodScreen, Screen):
         with Horizontal(id="story-filters"):
             yield TeamSelect(self._team, id="story-team")
             yield Static("", id="story-period", classes="panel-title")
-        yield DataTable(id="stories", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(
+            STORY_COLUMNS,
+            enter="Open",
+            id="stories",
+            cursor_type="row",
+            zebra_stripes=True,
+        )
         with VerticalScroll(id="story-note"):
             yield Static("", id="story-note-text")
         yield Footer()
@@ -62,8 +78,6 @@ class StoriesScreen(TeamPeriodScreen, Screen):
     def on_mount(self) -> None:
         self.sub_title = "Stories"
         table = self.query_one("#stories", DataTable)
-        # The story itself right after who: it is what a team lead came here to read.
-        table.add_columns("Date", "Employee", "Story", "Behaviour", "Team", "Outcome")
         self.query_one(TeamSelect).load_teams()
         table.focus()
 
@@ -93,14 +107,14 @@ class StoriesScreen(TeamPeriodScreen, Screen):
                 f"stor{'y' if len(found) == 1 else 'ies'} · {span} (w to change)"
             )
         )
-        table = self.query_one("#stories", DataTable)
+        table = self.query_one("#stories", FittedTable)
         rows = [
             (
                 (
                     f"{story.local_date:%Y-%m-%d}",
                     Text(safe_text(story.employee_name)),
-                    Text(safe_text(story.note, limit=50)),
-                    Text(safe_text(story.behaviour_title, limit=40)),
+                    Text(safe_text(story.note, limit=200)),
+                    Text(safe_text(story.behaviour_title)),
                     Text(safe_text(story.team)),
                     story.outcome,
                 ),
@@ -108,7 +122,7 @@ class StoriesScreen(TeamPeriodScreen, Screen):
             )
             for story in found
         ]
-        fill_table(table, rows)
+        table.show(rows)
         self._show_note()
 
     @on(DataTable.RowHighlighted, "#stories")

@@ -29,7 +29,7 @@ from floorcoach.metrics import Counts
 from floorcoach.safe_text import safe_text
 from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.records_changed import ShowsRecords
-from floorcoach.widgets.table_fill import measure_now
+from floorcoach.widgets.table_fill import Column, FittedTable
 from floorcoach.widgets.team_select import TeamSelect
 from floorcoach.widgets.trend_grid import Palette, change_text, rate_text
 
@@ -48,10 +48,13 @@ class ReviewColumn:
     (sort value, cell) pair; people missing from the mapping get an empty cell.
     """
 
-    key: str
-    label: str  # the column header, short so the table fits 120 columns
+    column: Column  # its header (short) and its place when the table is narrow
     load: Callable[[Store, Sequence[str], str], Mapping[str, tuple[Any, Text | str]]]
     sort_label: str  # in words, for "by … ↓" above the table
+
+    @property
+    def key(self) -> str:
+        return self.column.key
 
 
 def _follow_up_cells(store: Store, employee_ids: Sequence[str], week: str):
@@ -81,9 +84,36 @@ def _recognition_cells(store: Store, employee_ids: Sequence[str], week: str):
 
 
 EXTRA_COLUMNS: list[ReviewColumn] = [
-    ReviewColumn("follow_ups", "Follow-ups", _follow_up_cells, "follow-ups"),
-    ReviewColumn("recognition", "Rec. : corr.", _recognition_cells, "recognition vs correction"),
+    ReviewColumn(
+        Column("follow_ups", "Follow-ups", priority=6, min_width=13),
+        _follow_up_cells,
+        "follow-ups",
+    ),
+    ReviewColumn(
+        Column("recognition", "Rec. : corr.", priority=8, min_width=12),
+        _recognition_cells,
+        "recognition vs correction",
+    ),
 ]
+
+# Who, how it went and how it moved stay at any width; the team gives way first (a team
+# lead usually looks at one team).
+REVIEW_COLUMNS = (
+    Column("name", "Employee", priority=1, min_width=10, wants=20, max_width=28),
+    Column("team", "Team", priority=9, min_width=8, max_width=20),
+    Column("observations", "Obs", priority=5, min_width=3),
+    Column("met_rate", "Met-rate", priority=2, min_width=10),
+    Column("previous", "Prev. 4 wk", priority=7, min_width=10),
+    Column("change", "Change", priority=3, min_width=10),
+    Column("last_observed", "Last observed", priority=4, min_width=14),
+    *(extra.column for extra in EXTRA_COLUMNS),
+)
+
+# Said under the table, and in docs/trends.md: what the two counts of "Rec. : corr." are.
+RECOGNITION_DEFINED = (
+    "Rec. : corr.: exceeded observations + recognition talks : misses they own + "
+    "corrective talks (development talks count as neither)"
+)
 
 # (key, label, sort key over a row, descending first?)
 _SORTS: list[tuple[str, str, Callable[[TeamWeekRow], Any], bool]] = [
@@ -116,29 +146,41 @@ class TeamReviewScreen(ShowsRecords, Screen):
     )
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="back"),
+        # The footer fits 80 columns (with Enter, from the table); `?` lists the rest.
+        Binding("escape", "app.pop_screen", "Back", id="back", show=False),
         Binding(
             "left_square_bracket,left",
             "week(-1)",
-            "Previous week",
+            "Earlier",
             id="previous-week",
             priority=True,
+            tooltip="the week before",
         ),
         Binding(
-            "right_square_bracket,right", "week(1)", "Next week", id="next-week", priority=True
+            "right_square_bracket,right",
+            "week(1)",
+            "Later",
+            id="next-week",
+            priority=True,
+            tooltip="the week after",
         ),
-        Binding("s", "sort", "Sort", id="sort-review"),
-        Binding("r", "reverse", "Reverse", id="reverse-sort", show=False),
+        Binding("s", "sort", "Sort", id="sort-review", tooltip="sort by the next column"),
+        Binding("r", "reverse", "Reverse", id="reverse-sort", tooltip="reverse the sort"),
         Binding("w", "this_week", "This week", id="this-week", show=False),
-        Binding("o", "log", "Log observation", id="log-from-review"),
+        Binding("o", "log", "Log observation", id="log-from-review", show=False),
         Binding(
-            "b", "app.push('behaviour_view:BehaviourViewScreen')", "Behaviours", id="behaviour-view"
+            "b",
+            "app.push('behaviour_view:BehaviourViewScreen')",
+            "Behaviour trends",
+            id="behaviour-view",
+            show=False,
         ),
         Binding(
             "p",
             "app.push('process_issues:ProcessIssuesScreen')",
             "Process issues",
             id="process-issues",
+            show=False,
         ),
     ]
 
@@ -167,35 +209,29 @@ class TeamReviewScreen(ShowsRecords, Screen):
             yield TeamSelect(self._initial_team, id="review-team")
             yield Static("", id="review-week", classes="panel-title")
         yield Static("", id="review-summary", classes="hint")
-        yield DataTable(id="review", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(
+            REVIEW_COLUMNS,
+            enter="Open",
+            id="review",
+            cursor_type="row",
+            zebra_stripes=True,
+        )
         yield Static(
             Text(
                 "~ provisional: fewer than 5 counted observations · ⚑ not observed in 14 days · "
-                "change: this week's met-rate against the 4 weeks before"
+                "change: the week's met-rate against the 4 weeks before, in points · "
+                + RECOGNITION_DEFINED
             ),
+            id="review-legend",
             classes="hint",
         )
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "Team review"
-        table = self.query_one("#review", DataTable)
-        self._add_columns(table)
-        table.focus()
+        self.query_one("#review", DataTable).focus()
         team_select = self.query_one(TeamSelect)
         team_select.load_teams()
-
-    def _add_columns(self, table: DataTable) -> None:
-        # No ref column: a team lead knows people by name, and every column must fit 120 wide.
-        table.add_column("Employee", key="name")
-        table.add_column("Team", key="team")
-        table.add_column("Obs", key="observations")
-        table.add_column("Met-rate", key="met_rate")
-        table.add_column("Prev. 4 wk", key="previous")
-        table.add_column("Change", key="change")
-        table.add_column("Last observed", key="last_observed")
-        for column in EXTRA_COLUMNS:
-            table.add_column(column.label, key=column.key)
 
     def _choose_starting_team(self) -> None:
         """Everyone when the roster fits one screen, else the first team."""
@@ -267,9 +303,7 @@ class TeamReviewScreen(ShowsRecords, Screen):
         key, label, sort_key, _ = self._sorts()[self.sort_index]
         rows = sorted(self._rows, key=sort_key, reverse=self.sort_reverse)
         self._rows = rows
-        table = self.query_one("#review", DataTable)
-        cursor = table.cursor_row
-        table.clear()
+        table_rows = []
         for row in rows:
             if row.needs_observing:
                 last = Text(
@@ -295,13 +329,11 @@ class TeamReviewScreen(ShowsRecords, Screen):
             ]
             for column in EXTRA_COLUMNS:
                 cells.append(self._extra.get(column.key, {}).get(row.employee_id, (None, ""))[1])
-            table.add_row(*cells, key=row.employee_id)
-        measure_now(table)
-        if rows and cursor is not None:
-            table.move_cursor(row=min(cursor, len(rows) - 1))
-        self._show_summary(label)
+            table_rows.append((cells, row.employee_id))
+        self.query_one("#review", FittedTable).show(table_rows)  # the cursor stays on its person
+        self._show_summary(key, label)
 
-    def _show_summary(self, sort_label: str) -> None:
+    def _show_summary(self, sort_key: str, sort_label: str) -> None:
         palette = Palette(self.app.get_css_variables())
         rows = self._rows
         total = sum((r.counts for r in rows), Counts())
@@ -311,10 +343,18 @@ class TeamReviewScreen(ShowsRecords, Screen):
         text = Text(safe_text("Everyone" if team is None else (team or "(no team)")), style="bold")
         text.append(f" · {len(rows)} people · {total.observations} obs. · met-rate ")
         text.append_text(rate_text(total, palette=palette))
-        text.append(f" · {unobserved} unobserved this week · ")
+        this_week = self.week == clock.iso_week(clock.today())
+        text.append(f" · {unobserved} unobserved {'this' if this_week else 'that'} week · ")
         text.append(f"⚑ {flagged} not in 14 days", style=palette.down if flagged else "")
         arrow = "↓" if self.sort_reverse else "↑"
         text.append(f" · by {sort_label} {arrow}", style="dim")
+        if sort_key == "change":
+            text.append(
+                " (none – first, then provisional ~)"
+                if self.sort_reverse
+                else " (provisional ~ after the others, none – at the end)",
+                style="dim",
+            )
         if not rows:
             text = Text("No active employees in this team — choose another team above.")
         self.query_one("#review-summary", Static).update(text)

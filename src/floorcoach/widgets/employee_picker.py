@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from floorcoach.models import Employee
 from floorcoach.safe_text import safe_text
+from floorcoach.search_text import fold
 from floorcoach.widgets.picker_input import PickerInput, move_highlight
 
 MATCHES = 8
@@ -26,6 +27,9 @@ def describe_employee(employee: Employee) -> Text:
 class EmployeePicker(Vertical):
     """Type to search (in a worker), arrows to move, Enter to pick; posts `Chosen`.
 
+    When what was typed matches several people and the highlight was not moved, Enter
+    does not guess: it says who matched (as the command line does) and waits for arrows
+    and Enter again. A whole name or ref that fits exactly one of them is that one.
     Once someone is chosen the search collapses to one line naming them; `reopen()`
     brings it back (the forms bind ctrl+e to that).
     """
@@ -38,6 +42,11 @@ class EmployeePicker(Vertical):
         height: auto;
         max-height: 8;
         border: none;
+    }
+    EmployeePicker #employee-ambiguous {
+        color: $text-warning;
+        padding: 0 1;
+        height: auto;
     }
     EmployeePicker #employee-chosen {
         color: $text-success;
@@ -61,6 +70,7 @@ class EmployeePicker(Vertical):
         super().__init__(**kwargs)
         self.no_match_hint = no_match_hint
         self._matches: list[Employee] = []
+        self._confirmed = False  # the highlight was moved, or the ambiguity was shown
 
     def compose(self) -> ComposeResult:
         yield Static("", id="employee-chosen")
@@ -68,9 +78,11 @@ class EmployeePicker(Vertical):
             placeholder="type a name or employee ref, Enter to pick", id="employee-filter"
         )
         yield OptionList(id="employee-options")
+        yield Static("", id="employee-ambiguous")
 
     def on_mount(self) -> None:
         self.query_one("#employee-options", OptionList).can_focus = False
+        self.query_one("#employee-ambiguous").display = False
 
     @property
     def search_text(self) -> str:
@@ -87,6 +99,7 @@ class EmployeePicker(Vertical):
         self.query_one("#employee-chosen", Static).update(describe_employee(employee))
         self.query_one("#employee-filter").display = False
         self.query_one("#employee-options").display = False
+        self.query_one("#employee-ambiguous").display = False
 
     def reopen(self) -> None:
         self.query_one("#employee-filter").display = True
@@ -103,6 +116,8 @@ class EmployeePicker(Vertical):
 
         event.stop()
         text = event.value
+        self._confirmed = False
+        self.query_one("#employee-ambiguous").display = False
         if not text.strip():
             self._show_matches([])
             return
@@ -133,13 +148,40 @@ class EmployeePicker(Vertical):
     def _moved(self, event: PickerInput.Move) -> None:
         event.stop()
         move_highlight(self.query_one("#employee-options", OptionList), event.delta)
+        self._confirmed = True
 
     @on(Input.Submitted, "#employee-filter")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         index = self.query_one("#employee-options", OptionList).highlighted
-        if index is not None and index < len(self._matches):
+        if index is None or index >= len(self._matches):
+            return
+        exact = self._exact_match()
+        if exact is not None:
+            self.post_message(self.Chosen(self, exact))
+        elif len(self._matches) > 1 and not self._confirmed:
+            self._say_ambiguous()
+        else:
             self.post_message(self.Chosen(self, self._matches[index]))
+
+    def _exact_match(self) -> Employee | None:
+        """The one match whose ref or whole name is what was typed (as the CLI resolves)."""
+        typed = self.search_text.strip()
+        by_ref = [e for e in self._matches if e.employee_ref == typed]
+        by_name = [e for e in self._matches if fold(e.name) == fold(typed)]
+        for exact in (by_ref, by_name):
+            if len(exact) == 1:
+                return exact[0]
+        return None
+
+    def _say_ambiguous(self) -> None:
+        from floorcoach.employees import AmbiguousEmployee
+
+        message = str(AmbiguousEmployee(self.search_text.strip(), self._matches))
+        notice = self.query_one("#employee-ambiguous", Static)
+        notice.update(Text(f"{safe_text(message)}. Pick one with ↑ ↓ and Enter."))
+        notice.display = True
+        self._confirmed = True
 
     @on(OptionList.OptionSelected, "#employee-options")
     def _clicked(self, event: OptionList.OptionSelected) -> None:

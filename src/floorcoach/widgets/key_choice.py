@@ -19,7 +19,12 @@ class Choice:
 
 
 class KeyChoice(Widget, can_focus=True):
-    """Shows `[m] met  [x] missed  [e] exceeded`; a key press chooses and posts `Chosen`."""
+    """Shows `[m] met  [x] missed  [e] exceeded`; a key press chooses and posts `Chosen`.
+
+    Only the letters shown choose. Once something is chosen, Enter posts `Submitted` and
+    any other character posts `TypedOn`, so a form can save, or start the next field with
+    that character, while the row's own letters keep changing the choice.
+    """
 
     DEFAULT_CSS = """
     KeyChoice {
@@ -38,6 +43,25 @@ class KeyChoice(Widget, can_focus=True):
             super().__init__()
             self.widget = widget
             self.value = value
+
+        @property
+        def control(self) -> KeyChoice:
+            return self.widget
+
+    class Submitted(Message):
+        def __init__(self, widget: KeyChoice) -> None:
+            super().__init__()
+            self.widget = widget
+
+        @property
+        def control(self) -> KeyChoice:
+            return self.widget
+
+    class TypedOn(Message):
+        def __init__(self, widget: KeyChoice, character: str) -> None:
+            super().__init__()
+            self.widget = widget
+            self.character = character
 
         @property
         def control(self) -> KeyChoice:
@@ -81,3 +105,12 @@ class KeyChoice(Widget, can_focus=True):
                 event.prevent_default()
                 self.choose(choice.value)
                 return
+        if not self._chosen_once:
+            return
+        if event.key == "enter":
+            event.stop()
+            self.post_message(self.Submitted(self))
+        elif event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.TypedOn(self, event.character))

@@ -18,6 +18,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.color import Color
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.widgets import DataTable, Static
 
 from floorcoach import clock
@@ -105,9 +106,10 @@ def rate_text(counts: Counts, *, palette: Palette | None = None) -> Text:
 def change_text(
     change: float | None, *, provisional: bool = False, palette: Palette | None = None
 ) -> Text:
-    """A change of met-rate in points, with an arrow and colour: `▲ +12 pts`.
+    """A change of met-rate in points, with an arrow and colour: `▲ 12 pts`, `▼ 5 pts`.
 
-    A change worked out from a provisional rate is marked like one: `▼ ~-80 pts`, italic.
+    The arrow says which way, so the number carries no sign of its own. A change worked
+    out from a provisional rate is marked like one, `▼ ~80 pts` ("down about 80"), italic.
     """
     palette = palette or Palette()
     if change is None:
@@ -118,7 +120,7 @@ def change_text(
     mark = "~" if provisional else ""
     if provisional:
         style += palette.provisional
-    return Text(f"{arrow}{mark}{change * 100:+.0f} pts", style=style)
+    return Text(f"{arrow}{mark}{abs(change) * 100:.0f} pts", style=style)
 
 
 def sparkline(rates: Sequence[float | None], *, palette: Palette | None = None) -> Text:
@@ -140,17 +142,73 @@ def week_label(week: str, *, focus: bool = False) -> Text:
     return label
 
 
-class _WeeksTable(DataTable):
-    """A DataTable that keeps its right-hand end (the newest weeks) in view when it grows."""
+class WeeksTable(DataTable):
+    """Weeks across, fixed columns on the left (a label, then any summary columns): the
+    newest weeks in view, and every week on view whole.
 
-    stick_right = True
+    The label column takes the room the week columns leave, so the columns from the newest
+    week back fill the rest exactly and the first one on view is never cut ("Sep", "% 4").
+    ← → move a week at a time, from one column's edge to the next; Home and End go to the
+    oldest and the newest.
+    """
 
-    def watch_virtual_size(self, size) -> None:
-        if self.stick_right:
-            self.call_after_refresh(self._to_the_right)
+    LABEL_AT_LEAST = 24  # the label column gives room to weeks down to this width…
+    LABEL_SHARE = 4  # …or to a quarter of the table's width, if that is more
 
-    def _to_the_right(self) -> None:
-        self.scroll_to(x=self.max_scroll_x, animate=False, immediate=True)
+    def align_weeks(self) -> None:
+        """Size the label column for the rows just drawn, then show the newest weeks."""
+        measure_now(self)
+        columns = list(self.columns.values())
+        room = self.size.width
+        if self.row_count + self.header_height > self.size.height:
+            room -= self.styles.scrollbar_size_vertical
+        if len(columns) < 2 or room <= 0:
+            return
+        fixed = max(1, self.fixed_columns)
+        label, weeks = columns[0], columns[fixed:]
+        room -= sum(column.get_render_width(self) for column in columns[1:fixed])
+        pad = 2 * self.cell_padding
+        least = max(self.LABEL_AT_LEAST, self.size.width // self.LABEL_SHARE)
+        widths = [column.get_render_width(self) for column in weeks]
+        label.auto_width = True
+        if label.content_width + pad + sum(widths) > room:
+            shown = 0
+            for width in reversed(widths):
+                if pad + least + shown + width > room:
+                    break
+                shown += width
+            label.auto_width = False
+            label.width = max(least, room - shown - pad)
+        self._clear_caches()
+        self.virtual_size = Size(
+            sum(column.get_render_width(self) for column in columns), self.virtual_size.height
+        )
+        self.refresh()
+        self.call_after_refresh(self.action_scroll_end)
+
+    def on_resize(self) -> None:
+        self.align_weeks()
+
+    def _week_edges(self) -> list[int]:
+        """The scroll positions at which a week column starts right after the labels."""
+        edges, x = [0], 0
+        for column in list(self.columns.values())[max(1, self.fixed_columns) :]:
+            x += column.get_render_width(self)
+            edges.append(x)
+        return [edge for edge in edges if edge < self.max_scroll_x] + [self.max_scroll_x]
+
+    def action_cursor_left(self) -> None:
+        if self.cursor_type != "row":
+            return super().action_cursor_left()
+        x = round(self.scroll_x)
+        self.scroll_to(x=max([e for e in self._week_edges() if e < x], default=0), animate=False)
+
+    def action_cursor_right(self) -> None:
+        if self.cursor_type != "row":
+            return super().action_cursor_right()
+        x = round(self.scroll_x)
+        edges = [e for e in self._week_edges() if e > x]
+        self.scroll_to(x=min(edges, default=self.max_scroll_x), animate=False)
 
 
 class TrendGrid(Vertical):
@@ -179,6 +237,7 @@ class TrendGrid(Vertical):
         self.employee_id = employee_id
         self.weeks = weeks
         self.details = None
+        self._focus_when_shown = False
 
     def load(self, employee_id: str | None = None, *, weeks: int | None = None) -> None:
         """Fetch the trend in a worker and draw it when it arrives."""
@@ -204,7 +263,7 @@ class TrendGrid(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="trend-summary")
-        yield _WeeksTable(id="trend-table", cursor_type="row", zebra_stripes=False, header_height=2)
+        yield WeeksTable(id="trend-table", cursor_type="row", zebra_stripes=False, header_height=2)
         yield Static(Text(LEGEND), id="trend-legend")
 
     def on_mount(self) -> None:
@@ -213,10 +272,23 @@ class TrendGrid(Vertical):
     def _palette(self) -> Palette:
         return Palette(self.app.get_css_variables())
 
+    def focus_table(self) -> None:
+        """Focus the grid, so ← → Home End work at once; while it is loading it cannot
+        take focus, so it takes it when the weeks arrive."""
+        table = self.query_one("#trend-table", DataTable)
+        if table.loading:
+            self._focus_when_shown = True
+        else:
+            table.focus()
+
     def show(self, details) -> None:
         self.details = details
-        self.query_one("#trend-table", DataTable).loading = False
+        table = self.query_one("#trend-table", DataTable)
+        table.loading = False
         self._redraw()
+        if self._focus_when_shown:
+            self._focus_when_shown = False
+            table.focus()
 
     def _redraw(self) -> None:
         details = self.details
@@ -247,7 +319,8 @@ class TrendGrid(Vertical):
             summary.append(safe_text(f"({period.scope}): {titles}"))
         self.query_one("#trend-summary", Static).update(summary)
 
-        table = self.query_one("#trend-table", DataTable)
+        table = self.query_one("#trend-table", WeeksTable)
+        kept = table.cursor_row  # a reload (a save, a write elsewhere) keeps the cursor's row
         table.clear(columns=True)
         table.fixed_columns = 1
         table.add_column(Text("Behaviour"), key="behaviour")
@@ -267,15 +340,15 @@ class TrendGrid(Vertical):
             if touch_point != group:
                 group = touch_point
                 table.add_row(
-                    Text(safe_text(touch_point or "Other", limit=32), style=palette.accent),
+                    _label(safe_text(touch_point or "Other"), style=palette.accent),
                     *[Text("") for _ in trend.weeks],
                     Text(""),
                     key=f"tp:{behaviour_id}",
                 )
             focus = behaviour_id in details.focus_behaviours
-            label = Text()
+            label = _label("")
             label.append("★ " if focus else "  ", style=palette.accent)
-            label.append(safe_text(details.title(behaviour_id), limit=32))
+            label.append(safe_text(details.title(behaviour_id)))
             weeks_in_focus = details.focus_weeks_of(behaviour_id, trend.weeks)
             table.add_row(
                 label,
@@ -288,7 +361,9 @@ class TrendGrid(Vertical):
                 rate_cell(trend.behaviour_totals.get(behaviour_id), palette=palette),
                 key=behaviour_id,
             )
-        measure_now(table)
+        table.align_weeks()
+        if kept and kept < table.row_count:
+            table.move_cursor(row=kept, scroll=False)
 
     @staticmethod
     def _cells(weeks, get, palette: Palette, focus_weeks: set[str]) -> list[Text]:
@@ -300,6 +375,11 @@ class TrendGrid(Vertical):
             if counts is not None and counts.met_rate is not None:
                 previous = counts.met_rate
         return cells
+
+
+def _label(text: str, *, style: Style | str = "") -> Text:
+    """A row label: one line, ending in "…" when the label column is narrower."""
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis")
 
 
 def _week_days(week: str) -> tuple[date, date]:

@@ -17,7 +17,7 @@ from floorcoach.widgets.key_choice import Choice
 
 
 class Key(NamedTuple):
-    key: str  # the letter that picks the value; its place in the row (1, 2, 3 …) does too
+    key: str  # the letter that picks the value (and only it: see key_choices)
     label: str
 
 
@@ -41,14 +41,12 @@ KIND_KEYS: dict[Kind, Key] = {
 
 
 def key_choices(keys: Mapping[StrEnum, Key], *, not_sure: Key | None = None) -> list[Choice]:
-    """A `KeyChoice` row: each value is picked by its letter or its place (1, 2, 3 …);
-    `not_sure` (the value None) comes last, picked by its letter or 0."""
-    row = [
-        Choice((key.key, str(place)), value.value, key.label)
-        for place, (value, key) in enumerate(keys.items(), start=1)
-    ]
+    """A `KeyChoice` row: each value is picked by its letter, and by nothing else (a digit
+    meant for a behaviour number must never choose an outcome); `not_sure` (the value
+    None) comes last."""
+    row = [Choice((key.key,), value.value, key.label) for value, key in keys.items()]
     if not_sure is not None:
-        row.append(Choice((not_sure.key, "0"), None, not_sure.label))
+        row.append(Choice((not_sure.key,), None, not_sure.label))
     return row
 
 

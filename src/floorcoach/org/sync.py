@@ -1,0 +1,504 @@
+"""Joining an organisation and syncing with it: push what this device recorded, pull what
+it needs.
+
+The server first, then the device: a sync talks to the server in its own transactions,
+then applies what it pulled to the SQLite file in one write. Whatever breaks in between
+(the network, the server, the process), running it again finishes the job.
+
+**Push** (observations, so far): every observation made by the device's owner (a name
+the `supervisor` table maps to the owner's org id) about a person the org roster knows,
+in a version the org store has not confirmed yet (`org_pushed`). The server upserts by
+id and keeps the higher version, so pushing a row again changes nothing: a sync killed
+after the server committed and before the device noted it sends the same rows again,
+harmlessly. A row the server holds in another version (the same record edited on two of
+the owner's devices) is neither overwritten nor noted: it is counted as a conflict and
+waits. Private coaching notes are never read for a push.
+
+**Pull** (the roster and the catalogue): the rows written since the device's cursor.
+The cursor is the oldest transaction still running when the previous pull took its
+snapshot (`pg_snapshot_xmin`), not the newest row seen: a row stamped by a transaction
+that started earlier but committed later (a slow pusher) carries an older transaction
+id, and a "newest seen" cursor would skip it for ever. Rows at or after the cursor may
+come again; applying them again changes nothing.
+
+A person in the org roster takes their org identity on the device: a local employee
+with the same `employee_ref` is linked to the org's id (`org_employee`), so their records
+and history stay as they are; a person new to the device is added under the org's id.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from floorcoach import clock
+from floorcoach.employees import get_employee, update_employee
+from floorcoach.models import Employee, EmployeeInput
+from floorcoach.org import OrgError, OrgLoginRefused
+from floorcoach.org import link as keys
+from floorcoach.org.connection import connect, translated, without_password
+from floorcoach.org.schema import require_current
+from floorcoach.records import OBSERVATION
+from floorcoach.store import Store
+
+if TYPE_CHECKING:
+    import psycopg
+
+ROSTER_BY = "organisation roster"  # who changed a person, in the device's history
+_PUSHED = [c for c in OBSERVATION.columns if c not in OBSERVATION.private]
+_ORG_COLUMNS = [*_PUSHED, "supervisor_id", "device_id"]
+_UPSERT = (
+    f"INSERT INTO floorcoach.observation AS t ({', '.join(_ORG_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(_ORG_COLUMNS))}) ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _ORG_COLUMNS if c != "id")
+    + " WHERE t.version < excluded.version RETURNING t.id::text"
+)
+
+
+@dataclass
+class RosterChanges:
+    added: int = 0  # people new on this device
+    matched: int = 0  # people already on the device, linked to the org by employee_ref
+    updated: int = 0  # linked people whose roster details changed
+
+    @property
+    def total(self) -> int:
+        return self.added + self.matched + self.updated
+
+    def summary(self) -> str:
+        parts = [
+            f"{n} {what}"
+            for n, what in (
+                (self.added, "new"),
+                (self.matched, "matched by employee_ref"),
+                (self.updated, "changed"),
+            )
+            if n
+        ]
+        return ", ".join(parts) or "no changes"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What the device holds for the org but cannot push yet, and why."""
+
+    not_in_roster: int  # observations about people with a ref the org roster lacks
+    people_not_in_roster: int
+    no_ref: int  # observations about people with no employee_ref: they stay on the device
+    people_no_ref: int
+    conflicts: int  # records the server holds in another version
+
+    def lines(self) -> list[str]:
+        lines = []
+        if self.not_in_roster:
+            lines.append(
+                f"{self.not_in_roster} observations about {self.people_not_in_roster} people "
+                "not in the organisation's roster wait until HR adds them (same employee_ref)"
+            )
+        if self.no_ref:
+            lines.append(
+                f"{self.no_ref} observations about {self.people_no_ref} people without an "
+                "employee_ref stay on this device: the org matches people by employee_ref"
+            )
+        if self.conflicts:
+            lines.append(
+                f"{self.conflicts} observations were changed on another device too: they "
+                "wait, unchanged on both sides (resolving conflicts is not built yet)"
+            )
+        return lines
+
+
+@dataclass
+class SyncResult:
+    url: str
+    pushed: int = 0
+    roster: RosterChanges = field(default_factory=RosterChanges)
+    catalogue: int = 0  # behaviours and wordings new on this device
+    waiting: Waiting | None = None
+
+    @property
+    def moved(self) -> int:
+        return self.pushed + self.roster.total + self.catalogue
+
+    def lines(self) -> list[str]:
+        head = f"synced with {self.url}: " + (
+            f"up {self.pushed} observations; down: roster {self.roster.summary()}, "
+            f"catalogue {self.catalogue} new"
+            if self.moved
+            else "nothing moved"
+        )
+        return [head, *(self.waiting.lines() if self.waiting else [])]
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    url: str
+    login: str
+    display_name: str
+    roster: RosterChanges
+    catalogue: int
+    waiting: Waiting
+
+    def lines(self) -> list[str]:
+        return [
+            f"joined {self.url} as {self.login} ({self.display_name}); records made on this "
+            f"device from now on are {self.display_name}'s",
+            f"roster: {self.roster.summary()}; catalogue: {self.catalogue} new",
+            *self.waiting.lines(),
+        ]
+
+
+@dataclass(frozen=True)
+class _Pulled:
+    cursor: str
+    roster: list[tuple]
+    catalogues: list[tuple]
+    behaviours: list[tuple]
+    wordings: list[tuple]
+
+
+# --- joining -----------------------------------------------------------------------------
+
+
+def join(store: Store, url: str, *, local_name: str) -> JoinResult:
+    """Link this device to the org as the URL's login; pull the roster and the catalogue.
+
+    `local_name` is the supervisor name this device has been writing on its records: they
+    are the login's from now on, as are records under the login's display name.
+    """
+    shown = without_password(url)
+    joined = store.setting(keys.URL)
+    already = OrgError(
+        f"{store.path} already joined {joined} as {store.setting(keys.LOGIN)}; a device "
+        "belongs to one organisation and one login (nothing was changed)"
+    )
+    if joined and joined != shown:
+        raise already
+    conn = connect(url)
+    try:
+        with translated(url):
+            require_current(conn)
+            me = _me(conn)
+            if joined and store.setting(keys.LOGIN) != me[1]:
+                raise already
+            pulled = _fetch(conn, "0")
+    finally:
+        conn.close()
+    supervisor_id, login, display_name = me
+    now = clock.utc_text(clock.now())
+    with store.write() as local:
+        for name in dict.fromkeys((local_name, display_name)):
+            local.execute(
+                "INSERT INTO supervisor(display_name, id, login, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(display_name) DO UPDATE SET id = excluded.id, login = excluded.login",
+                (name, supervisor_id, login, now),
+            )
+        roster, catalogue = _apply(
+            store,
+            pulled,
+            {
+                keys.URL: shown,
+                keys.LOGIN: login,
+                keys.SUPERVISOR_ID: supervisor_id,
+                keys.DISPLAY_NAME: display_name,
+                keys.LAST_SYNC: now,
+            },
+        )
+    return JoinResult(
+        url=shown,
+        login=login,
+        display_name=display_name,
+        roster=roster,
+        catalogue=catalogue,
+        waiting=waiting(store, supervisor_id),
+    )
+
+
+def _me(conn: psycopg.Connection) -> tuple[str, str, str]:
+    row = conn.execute(
+        "SELECT id::text, login, display_name FROM floorcoach.supervisor WHERE login = current_user"
+    ).fetchone()
+    if row is None:
+        raise OrgLoginRefused(
+            f"the login {conn.info.user} is not a supervisor of this organisation; an "
+            "administrator adds it with `floorcoach org add-supervisor`"
+        )
+    return row
+
+
+# --- syncing -------------------------------------------------------------------------------
+
+
+def sync(store: Store) -> SyncResult:
+    """Push, then pull; see the module's docstring for what moves and why it is safe."""
+    link = keys.current_link(store)
+    result = SyncResult(url=link.url)
+    conn = connect(link.url)
+    try:
+        with translated(link.url):
+            require_current(conn)
+            if _me(conn)[0] != link.supervisor_id:
+                raise OrgLoginRefused(
+                    f"the login {conn.info.user} is not the supervisor this device joined as "
+                    f"({link.login}); nothing was sent"
+                )
+            confirmed, result.pushed, conflicts = _push_observations(
+                conn, store, link.supervisor_id
+            )
+            _note_pushed(store, confirmed)
+            pulled = _fetch(conn, store.setting(keys.PULL_CURSOR) or "0")
+    finally:
+        conn.close()
+    result.roster, result.catalogue = _apply(
+        store, pulled, {keys.LAST_SYNC: clock.utc_text(clock.now())}
+    )
+    result.waiting = waiting(store, link.supervisor_id, conflicts=conflicts)
+    return result
+
+
+def _owned_sql(select: str) -> str:
+    """Observations made by the supervisor with id `?` (by any of their names)."""
+    return (
+        f"SELECT {select} FROM observation o "
+        "JOIN supervisor s ON s.display_name = o.supervisor AND s.id = ? "
+    )
+
+
+# The owner's observations about people in the org roster that the server lacks in
+# their current version.
+_NOT_PUSHED = (
+    "JOIN org_employee oe ON oe.employee_id = o.employee_id "
+    "LEFT JOIN org_pushed p ON p.record_type = 'observation' AND p.record_id = o.id "
+    "WHERE p.version IS NOT o.version"
+)
+
+
+def _push_observations(
+    conn: psycopg.Connection, store: Store, supervisor_id: str
+) -> tuple[list[tuple[str, str, int]], int, int]:
+    """Upsert what the server lacks. Returns the (id, employee, version) the server now
+    holds, how many of them it wrote (the others it had already), and the conflicts."""
+    rows = store.query(
+        _owned_sql(", ".join(f"o.{c}" for c in _PUSHED) + ", oe.org_id AS org_employee_id")
+        + _NOT_PUSHED,
+        (supervisor_id,),
+    )
+    if not rows:
+        return [], 0, 0
+    device_id = store.setting("database_id")
+    params = []
+    for row in rows:
+        values = {**row, "employee_id": row["org_employee_id"], "story": bool(row["story"])}
+        values |= {"supervisor_id": supervisor_id, "device_id": device_id}
+        params.append(tuple(values[c] for c in _ORG_COLUMNS))
+    written: set[str] = set()
+    with conn.transaction(), conn.cursor() as cursor:
+        cursor.executemany(_UPSERT, params, returning=True)
+        for _ in cursor.results():
+            row = cursor.fetchone()
+            if row:
+                written.add(row[0])
+        others = [row["id"] for row in rows if row["id"] not in written]
+        held = {
+            r[0]: (r[1], clock.utc_text(r[2]))
+            for r in conn.execute(
+                "SELECT id::text, version, updated_at FROM floorcoach.observation "
+                "WHERE id = ANY(%s::uuid[])",
+                (others,),
+            )
+        }
+    confirmed, conflicts = [], 0
+    for row in rows:
+        same = held.get(row["id"]) == (row["version"], row["updated_at"])
+        if row["id"] in written or same:  # `same`: pushed before, the device never noted it
+            confirmed.append((row["id"], row["employee_id"], row["version"]))
+        else:
+            conflicts += 1
+    return confirmed, len(written), conflicts
+
+
+def _note_pushed(store: Store, confirmed: list[tuple[str, str, int]]) -> None:
+    if not confirmed:
+        return
+    with store.write() as local:
+        local.executemany(
+            "INSERT INTO org_pushed(record_type, record_id, employee_id, version) "
+            "VALUES ('observation', ?, ?, ?) ON CONFLICT(record_type, record_id) "
+            "DO UPDATE SET version = excluded.version, employee_id = excluded.employee_id",
+            confirmed,
+        )
+
+
+def waiting(store: Store, supervisor_id: str, *, conflicts: int = 0) -> Waiting:
+    """The owner's observations that cannot be pushed yet, by reason."""
+    counts = store.query(
+        _owned_sql(
+            "e.employee_ref IS NULL AS no_ref, count(*) AS n, count(DISTINCT e.id) AS people"
+        )
+        + "JOIN employee e ON e.id = o.employee_id "
+        "WHERE NOT EXISTS (SELECT 1 FROM org_employee oe WHERE oe.employee_id = o.employee_id) "
+        "GROUP BY 1",
+        (supervisor_id,),
+    )
+    by_reason = {bool(row["no_ref"]): (row["n"], row["people"]) for row in counts}
+    not_in_roster, people = by_reason.get(False, (0, 0))
+    no_ref, people_no_ref = by_reason.get(True, (0, 0))
+    return Waiting(not_in_roster, people, no_ref, people_no_ref, conflicts)
+
+
+def status(store: Store) -> list[str]:
+    """What `floorcoach org status` says, from the device alone (it works offline)."""
+    link = keys.current_link(store)
+    to_push = store.query(_owned_sql("count(*) AS n") + _NOT_PUSHED, (link.supervisor_id,))
+    return [
+        f"organisation: {link.url}, as {link.login} ({link.display_name})",
+        f"last sync: {store.setting(keys.LAST_SYNC) or 'never'}",
+        f"waiting to go up: {to_push[0]['n']} observations",
+        *waiting(store, link.supervisor_id).lines(),
+    ]
+
+
+# --- pulling ---------------------------------------------------------------------------------
+
+
+def _fetch(conn: psycopg.Connection, since: str) -> _Pulled:
+    """Every roster and catalogue row written at or after `since`, and the next cursor,
+    from one snapshot (REPEATABLE READ: every statement sees the same committed rows)."""
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor = conn.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").fetchone()[0]
+
+        def changed(sql: str) -> list[tuple]:
+            return conn.execute(sql + " WHERE changed_xid >= %s::xid8", (since,)).fetchall()
+
+        return _Pulled(
+            cursor=cursor,
+            roster=changed(
+                "SELECT id::text, employee_ref, name, team, active, version FROM floorcoach.employee"
+            ),
+            catalogues=changed(
+                "SELECT id, title, version, description, source, loaded_at "
+                "FROM floorcoach.catalogue"
+            ),
+            behaviours=changed(
+                "SELECT id, catalogue_id, catalogue_version, touch_point_id, touch_point, title, "
+                "standard, look_fors, position, retired FROM floorcoach.behaviour"
+            ),
+            wordings=changed(
+                "SELECT behaviour_id, catalogue_version, touch_point, title, standard, look_fors, "
+                "recorded_at FROM floorcoach.behaviour_version"
+            ),
+        )
+
+
+def _apply(store: Store, pulled: _Pulled, settings: dict[str, str]) -> tuple[RosterChanges, int]:
+    """What was pulled, and the settings that go with it, in ONE local write."""
+    with store.write() as local:
+        roster = _apply_roster(store, pulled.roster)
+        catalogue = _apply_catalogue(store, pulled)
+        for key, value in {**settings, keys.PULL_CURSOR: pulled.cursor}.items():
+            local.execute(
+                "INSERT INTO setting(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+    return roster, catalogue
+
+
+def _apply_roster(store: Store, rows: list[tuple]) -> RosterChanges:
+    changes = RosterChanges()
+    conn = store.conn
+    for org_id, ref, name, team, active, version in rows:
+        linked = conn.execute(
+            "SELECT employee_id, version FROM org_employee WHERE org_id = ?", (org_id,)
+        ).fetchone()
+        if linked is not None and linked[1] >= version:
+            continue  # pulled again from behind the cursor: the device has it
+        try:  # the same rules as a roster line typed or imported on the device
+            person = EmployeeInput(name=name, team=team, employee_ref=ref)
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            raise OrgError(
+                f"the organisation's roster entry {ref or org_id} cannot be used here "
+                f"({'.'.join(map(str, problem['loc']))}: {problem['msg']}); HR corrects it "
+                "in the org store; nothing was changed on this device"
+            ) from None
+        local_id = linked[0] if linked else _local_match(store, org_id, person.employee_ref)
+        if local_id is None:
+            _add_from_roster(store, org_id, person, bool(active))
+            changes.added += 1
+            local_id = org_id
+        else:
+            before = get_employee(store, local_id)
+            after = update_employee(store, local_id, person, by=ROSTER_BY, active=bool(active))
+            if linked is None:
+                changes.matched += 1
+            elif after.version != before.version:
+                changes.updated += 1
+        conn.execute(
+            "INSERT INTO org_employee(employee_id, org_id, version) VALUES (?, ?, ?) "
+            "ON CONFLICT(employee_id) DO UPDATE SET version = excluded.version",
+            (local_id, org_id, version),
+        )
+    return changes
+
+
+def _local_match(store: Store, org_id: str, ref: str | None) -> str | None:
+    """The device's employee who is this org person: same employee_ref, else same id."""
+    if ref is not None:
+        row = store.conn.execute(
+            "SELECT id FROM employee WHERE employee_ref = ?", (ref,)
+        ).fetchone()
+        if row:
+            return row[0]
+    row = store.conn.execute("SELECT id FROM employee WHERE id = ?", (org_id,)).fetchone()
+    return row[0] if row else None
+
+
+def _add_from_roster(store: Store, org_id: str, person: EmployeeInput, active: bool) -> None:
+    employee = Employee(id=org_id, **person.model_dump(), active=active)
+    now = clock.utc_text(clock.now())
+    store.conn.execute(
+        "INSERT INTO employee(id, employee_ref, name, team, active, created_at, updated_at, "
+        "version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+        (org_id, employee.employee_ref, employee.name, employee.team, int(active), now, now),
+    )
+    store.record_history(
+        "employee",
+        org_id,
+        "create",
+        ROSTER_BY,
+        employee_id=org_id,
+        after=employee.model_dump(exclude={"version"}),
+    )
+
+
+def _apply_catalogue(store: Store, pulled: _Pulled) -> int:
+    """Catalogues, behaviours and wordings the device lacks; the device's own catalogue
+    files still decide the wording of the behaviours it has (docs/organisation.md)."""
+    conn = store.conn
+    added = 0
+    for row in pulled.catalogues:
+        conn.execute(
+            "INSERT OR IGNORE INTO catalogue(id, title, version, description, source, loaded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (*row[:5], clock.utc_text(row[5])),
+        )
+    for row in pulled.behaviours:
+        look_fors = json.dumps(row[7], ensure_ascii=False)
+        added += conn.execute(
+            "INSERT OR IGNORE INTO behaviour(id, catalogue_id, catalogue_version, touch_point_id, "
+            "touch_point, title, standard, look_fors, position, retired) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*row[:7], look_fors, row[8], int(row[9])),
+        ).rowcount
+    for row in pulled.wordings:
+        added += conn.execute(
+            "INSERT OR IGNORE INTO behaviour_version(behaviour_id, catalogue_version, "
+            "touch_point, title, standard, look_fors, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (*row[:5], json.dumps(row[5], ensure_ascii=False), clock.utc_text(row[6])),
+        ).rowcount
+    return added
