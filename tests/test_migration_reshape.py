@@ -22,7 +22,7 @@ from floorcoach.coaching import CoachingInput, create_coaching
 from floorcoach.demo import generate_demo
 from floorcoach.employees import add_employee
 from floorcoach.migrations import load_migrations, run_script
-from floorcoach.models import EmployeeInput, Kind, ObservationInput, Outcome
+from floorcoach.models import Cause, EmployeeInput, Kind, ObservationInput, Outcome, values_of
 from floorcoach.observations import delete_observation, log_observation
 from floorcoach.store import Store, StoreError
 from floorcoach.workspace import open_workspace
@@ -31,8 +31,16 @@ from .conftest import SUPERVISOR
 
 CURRENT = max(load_migrations())
 NEXT = CURRENT + 1
-OLD_CAUSES = "cause IN ('skill', 'will', 'system')"
-NEW_CAUSES = "cause IN ('skill', 'will', 'system', 'process')"
+
+
+def _causes_check(values) -> str:
+    """The observation table's CHECK on `cause`, as the migrations write it."""
+    return "cause IN (" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
+# Today's constraint, from the vocabulary; a test migration adds 'process' or forbids 'skill'.
+OLD_CAUSES = _causes_check(values_of(Cause))
+NEW_CAUSES = _causes_check([*values_of(Cause), "process"])
 
 
 # --- a populated file, made the way floorcoach makes one --------------------------------------
@@ -264,7 +272,8 @@ def test_a_check_that_existing_rows_break_is_refused_and_the_file_is_unchanged(
     def forbid_skill(db) -> None:
         from floorcoach.migrations.reshape import rewrite_check
 
-        rewrite_check(db, "observation", OLD_CAUSES, "cause IN ('will', 'system')")
+        without_skill = [value for value in values_of(Cause) if value != Cause.SKILL]
+        rewrite_check(db, "observation", OLD_CAUSES, _causes_check(without_skill))
 
     _register(monkeypatch, forbid_skill)
     with pytest.raises(StoreError) as refused:

@@ -134,10 +134,14 @@ def test_the_forms_show_the_rows_built_from_the_vocabulary():
 
 
 def test_every_miss_suggests_a_kind_of_coaching():
-    from floorcoach.screens.coaching_form import KIND_AFTER_A_MISS
+    from types import SimpleNamespace
 
-    assert set(KIND_AFTER_A_MISS) == {*Cause, None}
-    assert set(KIND_AFTER_A_MISS.values()) <= set(Kind)
+    from floorcoach.screens.coaching_form import suggested_kind
+
+    for cause in [*Cause, None]:
+        miss = SimpleNamespace(outcome=Outcome.MISSED, cause=cause)
+        expected = Kind.CORRECTIVE if cause is None else cause.suggested_kind
+        assert suggested_kind(miss) == Kind(expected).value, cause
 
 
 def test_every_outcome_and_follow_up_result_has_a_colour():

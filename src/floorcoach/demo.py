@@ -104,8 +104,12 @@ NOTES_EXCEEDED = (
     "Turned a complaint into a thank-you card.",
     "Remembered a regular's order from last week.",
 )
-# How often a miss is given each cause (None: the supervisor was not sure).
-MISS_CAUSES: dict[Cause | None, int] = {Cause.SKILL: 5, Cause.WILL: 2, Cause.SYSTEM: 2, None: 1}
+# How often a miss is given each cause (None: the supervisor was not sure); a cause not
+# weighted here is as rare as "not sure".
+_CAUSE_WEIGHTS: dict[Cause | None, int] = {Cause.SKILL: 5, Cause.WILL: 2, Cause.SYSTEM: 2}
+MISS_CAUSES: dict[Cause | None, int] = {
+    cause: _CAUSE_WEIGHTS.get(cause, 1) for cause in [*Cause, None]
+}
 
 
 @dataclass

@@ -17,34 +17,61 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # --- the vocabulary ----------------------------------------------------------------------
 # The one definition of each coded value. The CLI's choices, the forms' keys, the SQL, the
 # demo data and the docs are derived from these or checked against them, and so are the
-# database's CHECK constraints (tests/test_vocabulary.py): a value added here needs a
-# migration (`migrations.reshape.rewrite_check`), a key in widgets/vocabulary_keys.py, the
-# docs (data-dictionary.md, README.md), and for a cause a demo weight and a suggested kind
-# of coaching; tests/test_vocabulary.py names whichever is still missing.
+# database's CHECK constraints (tests/test_vocabulary.py). A value is one line here, with
+# the letter that picks it in a form and, for a cause, the kind of coaching a miss of that
+# cause suggests; what it still needs is a migration (`migrations.reshape.rewrite_check`)
+# and the docs (data-dictionary.md, README.md), and tests/test_vocabulary.py names those.
 
 
-class Outcome(StrEnum):
+class Term(StrEnum):
+    """A coded value, stored and exported as its value, declared with what a form needs:
+    `NAME = "value", "key letter", "gloss"`. The letter picks it in a form's key row (and
+    nothing else does: widgets/vocabulary_keys.py), the gloss is shown beside its word."""
+
+    key: str
+    gloss: str
+
+    def __new__(cls, value: str, key: str, gloss: str = "", *_more: object) -> Term:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.key = key
+        member.gloss = gloss
+        return member
+
+    @property
+    def label(self) -> str:
+        """`skill — can't yet`: the word, and its gloss when it has one."""
+        return f"{self.value} — {self.gloss}" if self.gloss else self.value
+
+
+class Outcome(Term):
     """What was seen, against the behaviour's standard."""
 
-    MET = "met"
-    MISSED = "missed"
-    EXCEEDED = "exceeded"
+    MET = "met", "m"
+    MISSED = "missed", "x"
+    EXCEEDED = "exceeded", "e"
 
 
-class Cause(StrEnum):
-    """Why a behaviour was missed: only `system` misses are not held against the person."""
-
-    SKILL = "skill"
-    WILL = "will"
-    SYSTEM = "system"
-
-
-class Kind(StrEnum):
+class Kind(Term):
     """The kind of coaching conversation."""
 
-    RECOGNITION = "recognition"
-    CORRECTIVE = "corrective"
-    DEVELOPMENT = "development"
+    RECOGNITION = "recognition", "r"
+    CORRECTIVE = "corrective", "c"
+    DEVELOPMENT = "development", "d"
+
+
+class Cause(Term):
+    """Why a behaviour was missed: only `system` misses are not held against the person.
+    Each cause names the kind of coaching the form suggests after such a miss."""
+
+    suggested_kind: Kind
+
+    SKILL = "skill", "k", "can't yet", Kind.DEVELOPMENT
+    WILL = "will", "w", "won't", Kind.CORRECTIVE
+    SYSTEM = "system", "s", "process, tools or policy", Kind.DEVELOPMENT
+
+    def __init__(self, _value: str, _key: str, _gloss: str, suggested_kind: Kind) -> None:
+        self.suggested_kind = suggested_kind
 
 
 class FollowUpStatus(StrEnum):

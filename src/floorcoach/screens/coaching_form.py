@@ -49,21 +49,15 @@ FOLLOW_UP_PICKS = [
 ]
 
 
-# The likely talk after a miss, by its cause (None: not given): can't yet, or the system
-# got in the way, is development; a miss they could have avoided is corrective.
-KIND_AFTER_A_MISS: dict[Cause | None, Kind] = {
-    Cause.SKILL: Kind.DEVELOPMENT,
-    Cause.WILL: Kind.CORRECTIVE,
-    Cause.SYSTEM: Kind.DEVELOPMENT,
-    None: Kind.CORRECTIVE,
-}
-
-
 def suggested_kind(observation: Observation) -> str:
-    """A first guess from what was seen; the supervisor can change it with one key."""
+    """A first guess from what was seen: recognition for a standard met, and after a miss
+    the kind its cause suggests (`models.Cause`), corrective when the cause was not given.
+    The supervisor can change it with one key."""
     if observation.outcome in COUNTS_AS_MET:
         return Kind.RECOGNITION.value
-    return KIND_AFTER_A_MISS.get(observation.cause, Kind.CORRECTIVE).value
+    if observation.cause is None:
+        return Kind.CORRECTIVE.value
+    return Cause(observation.cause).suggested_kind.value
 
 
 class CoachingForm(RecordForm, Screen):

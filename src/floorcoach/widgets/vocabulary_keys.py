@@ -1,18 +1,18 @@
 """The key that picks each value of the vocabulary in a form, and the words shown beside it.
 
-One line per value of `models.Outcome`, `Cause` and `Kind`. The forms' `KeyChoice` rows
-and their "Choose the …" hints are built from these tables; tests/test_vocabulary.py
-checks that every value of each enum has a line here and that no two keys of a row clash,
-so a value added to an enum fails a test until it has a key.
+The letters and glosses are declared with the values themselves (`models.Term`); these
+tables are the forms' view of them. The forms' `KeyChoice` rows and their "Choose the …"
+hints are built from them, and tests/test_vocabulary.py checks that no two keys of a row
+clash, so a value added with a letter already taken fails a test.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
-from floorcoach.models import Cause, Kind, Outcome
+from floorcoach.models import Cause, Kind, Outcome, Term
 from floorcoach.widgets.key_choice import Choice
 
 
@@ -21,23 +21,18 @@ class Key(NamedTuple):
     label: str
 
 
-OUTCOME_KEYS: dict[Outcome, Key] = {
-    Outcome.MET: Key("m", "met"),
-    Outcome.MISSED: Key("x", "missed"),
-    Outcome.EXCEEDED: Key("e", "exceeded"),
-}
-CAUSE_KEYS: dict[Cause, Key] = {
-    Cause.SKILL: Key("k", "skill — can't yet"),
-    Cause.WILL: Key("w", "will — won't"),
-    Cause.SYSTEM: Key("s", "system — process, tools or policy"),
-}
+T = TypeVar("T", bound=Term)
+
+
+def _keys(vocabulary: type[T]) -> dict[T, Key]:
+    return {value: Key(value.key, value.label) for value in vocabulary}
+
+
+OUTCOME_KEYS = _keys(Outcome)
+CAUSE_KEYS = _keys(Cause)
 # A miss whose cause the supervisor does not know: it is saved without a cause.
 CAUSE_NOT_SURE = Key("u", "not sure")
-KIND_KEYS: dict[Kind, Key] = {
-    Kind.RECOGNITION: Key("r", "recognition"),
-    Kind.CORRECTIVE: Key("c", "corrective"),
-    Kind.DEVELOPMENT: Key("d", "development"),
-}
+KIND_KEYS = _keys(Kind)
 
 
 def key_choices(keys: Mapping[StrEnum, Key], *, not_sure: Key | None = None) -> list[Choice]:
