@@ -40,7 +40,7 @@ from floorcoach import clock
 from floorcoach.csv_cells import apostrophe_sql
 from floorcoach.csv_cells import neutralise as neutralise  # the rule, for callers
 from floorcoach.metrics import SQL_COUNTS, Counts
-from floorcoach.models import Cause, Kind, Outcome, sql_value, values_of
+from floorcoach.models import NOT_HELD_AGAINST, Cause, Kind, Outcome, Term, sql_value, values_of
 from floorcoach.records import COACHING_SESSION, OBSERVATION, Record
 from floorcoach.safefiles import (
     UnsafeTarget,
@@ -274,6 +274,18 @@ def _check_covers(spec: RecordExport) -> None:
 
 
 _UNSURE = "unsure"  # the cause column of a miss whose cause the supervisor was not sure of
+
+
+def _one_of(values: list[str]) -> str:
+    """`` `met`, `missed` or `exceeded` ``: a column's values, for its description."""
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+def _codes(vocabulary: type[Term]) -> str:
+    return _one_of([f"`{value}`" for value in vocabulary])
+
+
+_CAUSE_WORDS = _one_of([f"`{cause}` ({cause.gloss})" for cause in Cause])
 CAUSES = (*values_of(Cause), _UNSURE)  # what the cause column (and --cause) can hold
 _MISSED = sql_value(Outcome.MISSED)
 
@@ -330,14 +342,14 @@ OBSERVATIONS = RecordExport(
         ),
         code_column(
             "outcome", "o.outcome", required=True, enum=values_of(Outcome),
-            description="`met`, `missed` or `exceeded`.",
+            description=f"{_codes(Outcome)}.",
         ),
         code_column(
             "cause", f"CASE WHEN o.outcome = {_MISSED} THEN coalesce(o.cause, '{_UNSURE}') END",
             enum=CAUSES,
-            description="For a miss, why: `skill`, `will` or `system` (the process, not the "
-            "person), or **unsure** when the supervisor was not sure (\"not sure\" in the app); "
-            "empty when nothing was missed.",
+            description=f"For a miss, why: {_CAUSE_WORDS}; **unsure** when the supervisor "
+            f"was not sure (\"not sure\" in the app); empty when nothing was missed. A "
+            f"`{NOT_HELD_AGAINST}` miss is never held against the person.",
         ),
         bool_column("story", "o.story", description="Flagged as a story worth sharing."),
         text_column(
@@ -420,7 +432,7 @@ COACHING = RecordExport(
         ),
         code_column(
             "kind", "c.kind", required=True, enum=values_of(Kind),
-            description="`recognition`, `corrective` or `development`.",
+            description=f"{_codes(Kind)}.",
         ),
         code_column(
             "behaviour_ids",
