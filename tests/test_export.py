@@ -111,10 +111,11 @@ def _read(source: Path | bytes) -> tuple[list[str], list[dict[str, str]]]:
 def _db_observations(store, where: str = "", params: tuple = ()) -> list[dict]:
     return store.query(
         "SELECT o.*, e.employee_ref, e.name AS employee_name, e.team, e.active, "
-        "b.catalogue_id, b.touch_point_id, "
+        "b.catalogue_id, b.touch_point_id, s.id AS supervisor_id, "
         "coalesce(bv.title, b.title) AS behaviour, "
         "coalesce(bv.touch_point, b.touch_point) AS touch_point "
         "FROM observation o JOIN employee e ON e.id = o.employee_id "
+        "JOIN supervisor s ON s.display_name = o.supervisor "
         "JOIN behaviour b ON b.id = o.behaviour_id LEFT JOIN behaviour_version bv "
         "ON bv.behaviour_id = o.behaviour_id AND bv.catalogue_version = o.catalogue_version "
         f"{where} ORDER BY o.local_date, o.rowid",
@@ -199,6 +200,32 @@ def test_observations_start_with_the_columns_hr_joins_on():
         "note",
         "supervisor",
     )
+
+
+def test_each_supervisor_has_one_id_in_every_export(store, tricky, tmp_path):
+    """`supervisor_id` (issue 12): one id per supervisor, the same in both record exports,
+    and the one the database keeps for that name."""
+    export.write_export(store, "observations", tmp_path / "o.csv")
+    _, observations = _read(tmp_path / "o.csv")
+    ids = {_restore(row["supervisor"]): row["supervisor_id"] for row in observations}
+    assert len(set(ids.values())) == len(ids) == 2  # SUPERVISOR and the hostile name
+    assert all(row["supervisor_id"] == ids[_restore(row["supervisor"])] for row in observations)
+    kept = {row["display_name"]: row["id"] for row in store.query("SELECT * FROM supervisor")}
+    assert ids == {name: kept[name] for name in ids}
+    from floorcoach.coaching import CoachingInput, create_coaching
+
+    seen = store.query("SELECT employee_id, behaviour_id FROM observation LIMIT 1")[0]
+    said = CoachingInput(
+        employee_id=seen["employee_id"],
+        kind="recognition",
+        behaviour_ids=[seen["behaviour_id"]],
+        said="well done",
+        held_at=_at("2026-11-18", 9),
+    )
+    create_coaching(store, said, supervisor=SUPERVISOR)
+    export.write_export(store, "coaching", tmp_path / "c.csv")
+    _, coaching = _read(tmp_path / "c.csv")
+    assert [row["supervisor_id"] for row in coaching] == [ids[SUPERVISOR]]
 
 
 def test_notes_starting_with_each_dangerous_character_are_neutralised(store, tricky, tmp_path):

@@ -293,6 +293,20 @@ _REF = "The employee's HR id exactly as imported; empty if they have none."
 _NAME = "The employee's name."
 _TEAM_NOW = "The employee's team now; empty if none."
 _ACTIVE = "Whether the employee is still active (`false`: left, or made inactive)."
+
+
+def _supervisor_id(alias: str) -> Column:
+    """The id of the record's supervisor (`supervisor` table, schema 7), by the name."""
+    return code_column(
+        "supervisor_id",
+        f"(SELECT s.id FROM supervisor s WHERE s.display_name = {alias}.supervisor)",
+        UUID, required=True,
+        description="The supervisor's permanent id. Once the device has joined an "
+        "organisation it is the same on every device (docs/organisation.md); before that "
+        "it is this database's own id for the name in `supervisor`.",
+    )  # fmt: skip
+
+
 _EMPLOYEE_ID = "The employee's permanent floorcoach id (stable even if the ref changes)."
 
 OBSERVATIONS = RecordExport(
@@ -392,6 +406,7 @@ OBSERVATIONS = RecordExport(
             description="`observed_at` in the local time of the computer that made the "
             "export, `YYYY-MM-DD HH:MM:SS`, a form spreadsheets read as a date-time.",
         ),
+        _supervisor_id("o"),
     ),
     not_exported=("version",),
 )  # fmt: skip
@@ -512,6 +527,7 @@ COACHING = RecordExport(
             description="`held_at` in the local time of the computer that made the export, "
             "`YYYY-MM-DD HH:MM:SS`, a form spreadsheets read as a date-time.",
         ),
+        _supervisor_id("c"),
     ),
     not_exported=("private_note", "version"),
 )  # fmt: skip
