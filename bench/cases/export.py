@@ -45,6 +45,7 @@ BASELINE_VALUES = {
     "catalogue_id": "b.catalogue_id",
     "touch_point_id": "b.touch_point_id",
     "observed_at_local": "datetime(o.observed_at, 'localtime')",
+    "supervisor_id": "s.id",
 }
 
 
@@ -57,6 +58,7 @@ SELECT {select}
 FROM observation o
 JOIN employee e ON e.id = o.employee_id
 JOIN behaviour b ON b.id = o.behaviour_id
+JOIN supervisor s ON s.display_name = o.supervisor
 LEFT JOIN behaviour_version bv
        ON bv.behaviour_id = o.behaviour_id AND bv.catalogue_version = o.catalogue_version
 ORDER BY o.local_date, o.rowid;

@@ -50,6 +50,7 @@ def baseline_sql() -> tuple[str, str]:
     sql = (
         f"SELECT {', '.join(values)} FROM observation o "
         "JOIN employee e ON e.id = o.employee_id JOIN behaviour b ON b.id = o.behaviour_id "
+        "JOIN supervisor s ON s.display_name = o.supervisor "
         "LEFT JOIN behaviour_version bv ON bv.behaviour_id = o.behaviour_id "
         "AND bv.catalogue_version = o.catalogue_version ORDER BY o.local_date, o.rowid"
     )
