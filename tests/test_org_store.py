@@ -12,9 +12,13 @@ import psycopg
 import pytest
 
 from floorcoach.org.schema import known_version
+from floorcoach.org.supervisors import add_supervisor
 from floorcoach.records import COACHING_SESSION, OBSERVATION
 
+from . import pg_server
 from .pg_server import OrgDatabase, floorcoach
+
+org_store, org_template = pg_server.org_store, pg_server.org_template  # fixtures
 
 NOW = "2026-11-20T10:00:00+00:00"
 
@@ -112,6 +116,29 @@ def test_the_org_tables_use_the_local_column_names_and_have_no_private_note(org_
     assert not any("private" in c for columns in org_columns.values() for c in columns)
 
 
+def test_org_init_upgrades_a_store_of_the_first_schema_and_keeps_its_rows(
+    org_database, monkeypatch
+):
+    from floorcoach.catalogue_files import load_catalogues
+    from floorcoach.org import schema
+
+    with monkeypatch.context() as older:  # the store as the first org schema made it
+        older.setattr(schema, "STEPS", {1: schema.STEPS[1]})
+        with org_database.connect() as conn:
+            schema.init_org(conn, load_catalogues())
+            conn.execute("INSERT INTO floorcoach.employee(employee_ref, name) VALUES ('K1', 'Kai')")
+            assert conn.execute("SELECT to_regproc('floorcoach.erase_employee')").fetchone() == (
+                None,
+            )
+    upgraded = init(org_database)
+    assert f"schema 1 -> {known_version()}" in upgraded
+    with org_database.connect() as conn:
+        assert conn.execute("SELECT name FROM floorcoach.employee").fetchall() == [("Kai",)]
+        assert conn.execute("SELECT to_regproc('floorcoach.erase_employee')").fetchone()[0]
+        versions = conn.execute("SELECT version FROM floorcoach.schema_version ORDER BY 1")
+        assert [v for (v,) in versions] == list(range(1, known_version() + 1))
+
+
 def test_an_org_store_from_a_newer_floorcoach_is_refused_untouched(org_database, tmp_path):
     init(org_database)
     with org_database.connect() as conn:
@@ -204,13 +231,19 @@ def test_a_supervisor_cannot_run_administrator_commands(org_database):
 
 
 @pytest.fixture
-def organisation(org_database):
-    """Two teams, a supervisor for each, a lead of Fashion, HR, and one observation each."""
-    init(org_database)
-    add(org_database, "ana", "Ana Lima", "--team", "Fashion")
-    add(org_database, "bob", "Bob Stone", "--team", "Home")
-    add(org_database, "lee", "Lee Park", "--lead", "Fashion")
-    add(org_database, "hana", "Hana HR", "--hr")
+def organisation(org_store):
+    """Two teams, a supervisor for each, a lead of Fashion, HR, and one observation each.
+
+    Set up in this process, as `org init` and `org add-supervisor` would (their own tests
+    above run the commands): four processes less per test."""
+    org_database = org_store
+    with org_database.connect() as conn:
+        add_supervisor(conn, "ana", name="Ana Lima", teams=["Fashion"])
+        add_supervisor(conn, "bob", name="Bob Stone", teams=["Home"])
+        add_supervisor(conn, "lee", name="Lee Park", leads=["Fashion"])
+        add_supervisor(conn, "hana", name="Hana HR", hr=True)
+    for login in ("ana", "bob", "lee", "hana"):
+        org_database.set_password(login, f"{login}-secret")
     with org_database.connect() as conn:
         ids = dict(conn.execute("SELECT login, id FROM floorcoach.supervisor").fetchall())
         people = {}
@@ -268,8 +301,10 @@ def test_a_supervisor_cannot_write_or_change_another_supervisors_records(organis
                 "UPDATE floorcoach.observation SET supervisor_id = %s WHERE id = %s",
                 (ids["bob"], records["ana"]),
             )
+        gone = ana.execute("DELETE FROM floorcoach.observation WHERE id = %s", (records["bob"],))
+        assert gone.rowcount == 0  # she deletes only her own (as her device does)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            ana.execute("DELETE FROM floorcoach.observation")
+            ana.execute("DELETE FROM floorcoach.record_history")
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
             ana.execute("INSERT INTO floorcoach.employee(name, team) VALUES ('X', 'Fashion')")
         own = observation(ana, people["Home"], ids["ana"])  # her own, about anyone

@@ -9,10 +9,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from floorcoach.org.supervisors import add_supervisor
 from floorcoach.org.sync import ROSTER_BY
 from floorcoach.store import Store
 
+from . import pg_server
 from .pg_server import OrgDatabase, floorcoach
+
+org_store, org_template = pg_server.org_store, pg_server.org_template  # fixtures
 
 EYE = "greeting.eye-contact"
 MARKER = "PRIVATE-7f3a-never-on-the-server"
@@ -25,7 +29,8 @@ class Device:
         self.db = folder / login / "floorcoach.db"
         self.login = login
         self.org = org
-        self.env = {"FLOORCOACH_SUPERVISOR": name}  # the name it wrote before joining
+        self.name = name  # the supervisor name it wrote before joining (and still writes)
+        self.env = {"FLOORCOACH_SUPERVISOR": name}
 
     def run(self, *args: str, expect: int = 0):
         done = floorcoach(*args, db=self.db, password=f"{self.login}-secret", env=self.env)
@@ -63,17 +68,19 @@ def org_rows(org: OrgDatabase, sql: str, params: tuple = ()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
 
 
+def add_login(org: OrgDatabase, login: str, name: str, **rights) -> None:
+    """What `org add-supervisor` does (its own tests run the command), and a password."""
+    with org.connect() as conn:
+        add_supervisor(conn, login, name=name, **rights)
+    org.set_password(login, f"{login}-secret")
+
+
 @pytest.fixture
-def organisation(org_database, tmp_path):
+def organisation(org_store, tmp_path):
     """An org with a two-person Fashion roster and two supervisors who observe Fashion."""
-    org = org_database
-    assert floorcoach("org", "init", "--url", org.url()).returncode == 0
+    org = org_store
     for login, name in (("ana", "Ana Lima"), ("bob", "Bob Stone")):
-        done = floorcoach(
-            "org", "add-supervisor", "--url", org.url(), login, "--name", name, "--team", "Fashion"
-        )
-        assert done.returncode == 0, done.stderr
-        org.set_password(login, f"{login}-secret")
+        add_login(org, login, name, teams=["Fashion"])
     with org.connect() as conn:
         conn.execute(
             "INSERT INTO floorcoach.employee(employee_ref, name, team) VALUES "
@@ -101,13 +108,25 @@ def observations_on_server(org: OrgDatabase) -> set[tuple]:
 
 
 def observations_on_device(device: Device, name: str) -> set[tuple]:
+    """The device's own observations about people in the org roster (not pulled ones)."""
     return {
         (i, ref, note, name)
         for i, ref, note in device.rows(
             "SELECT o.id, e.employee_ref, o.note FROM observation o "
-            "JOIN employee e ON e.id = o.employee_id WHERE e.employee_ref IN ('F1', 'F2')"
+            "JOIN employee e ON e.id = o.employee_id WHERE e.employee_ref IN ('F1', 'F2') "
+            "AND o.id NOT IN (SELECT record_id FROM org_foreign)"
         )
     }
+
+
+def all_observations_on_device(device: Device) -> set[tuple]:
+    """Every observation about people in the org roster, with who recorded it."""
+    return set(
+        device.rows(
+            "SELECT o.id, e.employee_ref, o.note, o.supervisor FROM observation o "
+            "JOIN employee e ON e.id = o.employee_id WHERE e.employee_ref IN ('F1', 'F2')"
+        )
+    )
 
 
 def test_joining_links_people_by_employee_ref_and_adds_the_rest_of_the_roster(organisation):
@@ -167,6 +186,11 @@ def test_two_devices_log_offline_then_sync_and_the_org_holds_the_union(organisat
     assert len(union) == 4
     assert observations_on_server(org) == union
     assert org_rows(org, "SELECT count(*) FROM floorcoach.observation") == [(4,)]
+    assert "2 observations by others" in ana.sync().stdout  # Bob's, pushed after Ana's sync
+    for device in (ana, bob):  # both observe Fashion: each now holds the union too
+        assert {r[:3] for r in all_observations_on_device(device)} == {r[:3] for r in union}
+    shown = dict((r[0], r[3]) for r in all_observations_on_device(ana))
+    assert {shown[r[0]] for r in union if r[3] == "Bob Stone"} == {"Bob Stone"}
 
 
 def test_a_second_sync_moves_nothing(organisation):
@@ -200,7 +224,7 @@ def test_a_push_the_device_never_noted_is_sent_again_and_changes_nothing(organis
         conn.execute("DELETE FROM org_pushed")
     assert "nothing moved" in ana.sync().stdout
     assert org_rows(org, "SELECT changed_xid::text FROM floorcoach.observation") == stamp
-    assert ana.rows("SELECT count(*) FROM org_pushed") == [(1,)]
+    assert ana.rows("SELECT count(*) FROM org_pushed WHERE record_type = 'observation'") == [(1,)]
 
 
 def test_an_edit_is_pushed_as_the_next_version(organisation):
@@ -210,7 +234,7 @@ def test_an_edit_is_pushed_as_the_next_version(organisation):
     ana.sync()
     with Store.open(ana.db, create=False) as store, store.write() as conn:
         conn.execute("UPDATE observation SET note = 'better words', version = version + 1")
-    assert "up 1 observations" in ana.sync().stdout
+    assert "up 1 observation;" in ana.sync().stdout
     assert org_rows(org, "SELECT note, version FROM floorcoach.observation") == [
         ("better words", 2)
     ]
@@ -234,10 +258,11 @@ def test_the_same_record_changed_on_the_server_is_a_conflict_and_is_not_overwrit
             "updated_at = '2026-11-30T09:00:00.000000+00:00'"
         )
     out = ana.sync().stdout
-    assert "1 observations were changed on another device too" in out
+    assert "1 conflict: changed on another of your devices too" in out
     assert org_rows(org, "SELECT note FROM floorcoach.observation") == [("from her tablet",)]
     assert ana.rows("SELECT note FROM observation") == [("from her laptop",)]
-    assert ana.rows("SELECT version FROM org_pushed") == [(1,)]  # still waiting
+    assert ana.rows("SELECT version FROM org_pushed WHERE record_type = 'observation'") == [(1,)]
+    assert ana.rows("SELECT count(*) FROM org_conflict") == [(1,)]
 
 
 def test_private_coaching_notes_never_reach_the_server(organisation):
@@ -280,7 +305,14 @@ def test_private_coaching_notes_never_reach_the_server(organisation):
                 ).fetchone()[0]
             ]
 
-    assert rows_holding("NOTE-MARKER") == ["floorcoach.observation"]  # the search works
+    assert set(rows_holding("NOTE-MARKER")) == {  # the search works
+        "floorcoach.observation",
+        "floorcoach.record_history",
+    }
+    assert set(rows_holding("greet sooner")) == {  # the session went up, and its history
+        "floorcoach.coaching_session",
+        "floorcoach.record_history",
+    }
     assert rows_holding(MARKER) == []
     assert MARKER in repr(ana.rows("SELECT private_note FROM coaching_session"))
 
@@ -378,10 +410,10 @@ def test_org_status_tells_the_org_the_last_sync_and_what_waits(organisation, pg_
     finally:
         pg_server.start()
     assert "as ana (Ana Lima)" in out and "last sync: 20" in out
-    assert "waiting to go up: 1 observations" in out
+    assert "waiting to go up: 1 observation, 1 history entry" in out
     assert "1 observations about 1 people not in the organisation's roster" in out
     ana.sync()
-    assert "waiting to go up: 0 observations" in ana.run("org", "status").stdout
+    assert "waiting to go up: nothing" in ana.run("org", "status").stdout
     never = floorcoach("org", "status", db=ana.db.parent / "other.db")
     assert never.returncode == 1 and "has not joined" in never.stderr
 

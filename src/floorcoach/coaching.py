@@ -27,6 +27,7 @@ from floorcoach.followups import (
     to_follow_up,
 )
 from floorcoach.models import FollowUpStatus, Kind, Observation, sql_value
+from floorcoach.org.readonly import refuse_if_from_org
 from floorcoach.records import COACHING_SESSION
 from floorcoach.store import ConflictError, RecordNotFound, Store, StoreError, new_id
 
@@ -303,6 +304,7 @@ def edit_coaching(
     follow-up; removed ones go (the history keeps what the session said before).
     """
     with store.write() as conn:
+        refuse_if_from_org(store, "coaching_session", coaching_id)
         before = get_coaching(store, coaching_id, include_private=True)
         if before.version != expected_version:
             raise ConflictError(
@@ -366,6 +368,7 @@ def delete_coaching(
 ) -> None:
     """Delete on purpose: the session and its follow-ups go, the history keeps what it said."""
     with store.write() as conn:
+        refuse_if_from_org(store, "coaching_session", coaching_id)
         before = get_coaching(store, coaching_id, include_private=True)
         if expected_version is not None and before.version != expected_version:
             raise ConflictError("this coaching session was changed elsewhere; nothing was deleted")

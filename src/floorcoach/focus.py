@@ -16,6 +16,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from floorcoach import clock
+from floorcoach.org.readonly import refuse_if_from_org
 from floorcoach.store import ConflictError, RecordNotFound, Store, StoreError, new_id
 
 MAX_BEHAVIOURS = 3
@@ -164,6 +165,7 @@ def edit_focus(
 ) -> FocusPeriod:
     """Change a focus period (for example end it early); refuses if changed elsewhere."""
     with store.write() as conn:
+        refuse_if_from_org(store, "focus_period", focus_id)
         before = get_focus(store, focus_id)
         if before.version != expected_version:
             raise ConflictError(
@@ -221,6 +223,7 @@ def delete_focus(
 ) -> FocusPeriod:
     """Remove a focus period on purpose; the history keeps what it was."""
     with store.write() as conn:
+        refuse_if_from_org(store, "focus_period", focus_id)
         before = get_focus(store, focus_id)
         if expected_version is not None and before.version != expected_version:
             raise ConflictError("this focus was changed elsewhere; nothing was deleted")

@@ -13,6 +13,7 @@ from floorcoach import clock
 from floorcoach.catalogue_store import get_behaviour
 from floorcoach.employees import get_employee
 from floorcoach.models import Behaviour, Employee, HistoryEntry, Observation, ObservationInput
+from floorcoach.org.readonly import refuse_if_from_org
 from floorcoach.records import OBSERVATION
 from floorcoach.store import ConflictError, RecordNotFound, Store, StoreError, new_id
 
@@ -154,6 +155,7 @@ def edit_observation(
     now = clock.now()
     observed_at = _when(data, now)
     with store.write() as conn:
+        refuse_if_from_org(store, "observation", observation_id)
         before = get_observation(store, observation_id)
         if before.version != expected_version:
             raise ConflictError(
@@ -190,6 +192,7 @@ def delete_observation(
 ) -> None:
     """Delete on purpose: the record goes, its last content stays in the history."""
     with store.write() as conn:
+        refuse_if_from_org(store, "observation", observation_id)
         before = get_observation(store, observation_id)
         if expected_version is not None and before.version != expected_version:
             raise ConflictError("this observation was changed elsewhere; nothing was deleted")

@@ -1,9 +1,10 @@
-"""`floorcoach org init|add-supervisor|join` and `floorcoach sync`: the organisation's store.
+"""`floorcoach org init|add-supervisor|roster import|join|status` and `floorcoach sync`.
 
 floorcoach org init --url URL                   create or upgrade the org schema
 floorcoach org add-supervisor --url URL LOGIN --name NAME [--team T ...] [--lead T ...] [--hr]
+floorcoach org roster import --url URL FILE.csv the roster into the org store (HR)
 floorcoach org join URL                         join this device (--db) as the URL's login
-floorcoach org status                           the org, last sync, what waits to go up
+floorcoach org status                           the org, last sync, what waits, conflicts
 floorcoach sync                                 push, then pull; prints what moved
 
 URL is a libpq URI or conninfo (`postgresql://sam@/floorcoach?host=/run/pg`); without
@@ -106,9 +107,22 @@ def cmd_org_status(args: argparse.Namespace) -> int:
     from floorcoach.org.sync import status
 
     with open_store(args) as store:
-        lines = status(store)
+        lines = status(store).lines()
     for line in lines:
         print(line)
+    return EXIT_OK
+
+
+def cmd_org_roster_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from floorcoach.org.connection import without_password
+    from floorcoach.org.roster_import import import_org_roster
+
+    url = _url(args)
+    with _connected(url) as conn:
+        result = import_org_roster(conn, Path(args.file))
+    print(f"{args.file} into {without_password(url)}: {result.summary()}")
     return EXIT_OK
 
 
@@ -153,6 +167,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--hr", action="store_true", help="HR: read everything, write the roster")
     add.set_defaults(handler=cmd_org_add_supervisor)
 
+    roster = org.add_parser("roster", help="the organisation's roster (HR)")
+    roster_commands = roster.add_subparsers(dest="roster_command", metavar="SUBCOMMAND")
+    roster_commands.required = True
+    importing = roster_commands.add_parser(
+        "import",
+        help="import or update the org roster from a CSV file",
+        description="The same CSV rules and errors as `floorcoach roster import`: every "
+        "line is checked first, then all are added or updated by employee_ref in one "
+        "transaction, or none. Only HR (or the administrator) may write the roster.",
+    )
+    importing.add_argument("--url", metavar="URL", help=url_help)
+    importing.add_argument("file", metavar="FILE.csv")
+    importing.set_defaults(handler=cmd_org_roster_import)
+
     join = org.add_parser(
         "join",
         help="join this device to the organisation as the URL's login",
@@ -164,7 +192,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     status = org.add_parser(
         "status",
-        help="this device's organisation, last sync and what waits to go up",
+        help="this device's organisation, last sync, what waits to go up, conflicts",
         description="Read from the device alone, so it works offline.",
     )
     status.set_defaults(handler=cmd_org_status)
@@ -172,8 +200,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     sync = commands.add_parser(
         "sync",
         help="push this device's records to its organisation, then pull",
-        description="Push what this device recorded, then pull the roster and the "
-        "catalogue; prints what moved. Exit 0 done, 1 unreachable or refused (nothing "
+        description="Push what this device recorded (observations, coaching sessions "
+        "without private notes, follow-ups, history, deletions, erasures), then pull the "
+        "roster, the catalogue, focus periods and the records about your teams; prints "
+        "what moved. Exit 0 done, 1 unreachable or refused (nothing "
         "lost: sync again later) or not joined.",
     )
     sync.set_defaults(handler=cmd_sync)

@@ -346,7 +346,85 @@ GRANT INSERT, UPDATE ON floorcoach.employee, floorcoach.observation,
     floorcoach.record_history, floorcoach.deletion TO floorcoach_member;
 """
 
-STEPS: dict[int, str] = {1: _STEP_1}
+# Step 2: deletions by their owners, erasure by HR or a team lead, and what a pull reads.
+_STEP_2 = r"""
+DO $$
+DECLARE
+    name text;
+BEGIN
+    FOREACH name IN ARRAY ARRAY['observation', 'coaching_session', 'coaching_followup',
+            'coaching_observation'] LOOP
+        EXECUTE format('CREATE POLICY own_delete ON floorcoach.%I FOR DELETE '
+                       'USING (supervisor_id = floorcoach.me())', name);
+    END LOOP;
+END
+$$;
+GRANT DELETE ON floorcoach.observation, floorcoach.coaching_session,
+    floorcoach.coaching_followup, floorcoach.coaching_observation TO floorcoach_member;
+CREATE INDEX coaching_followup_by_employee ON floorcoach.coaching_followup(employee_id);
+CREATE INDEX record_history_by_employee ON floorcoach.record_history(employee_id);
+CREATE INDEX deletion_by_employee ON floorcoach.deletion(employee_id);
+
+-- Erase a person from every supervisor's records, and log only that it happened. Runs
+-- with the owner's rights (row-level security would hide other supervisors' rows), so it
+-- checks the caller itself: HR, or a lead of the person's team. Erasing someone already
+-- erased (a device that asks again after a broken sync) changes nothing.
+CREATE FUNCTION floorcoach.erase_employee(person uuid, erasure uuid, erased timestamptz)
+RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    caller floorcoach.supervisor%ROWTYPE;
+    person_team text;
+    counts jsonb := '{}'::jsonb;
+    n bigint;
+BEGIN
+    SELECT * INTO caller FROM floorcoach.supervisor WHERE login = session_user;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'the login % is not a supervisor of this organisation', session_user
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT team INTO person_team FROM floorcoach.employee WHERE id = person FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN NULL;  -- erased already (or never in the roster): nothing to do
+    END IF;
+    IF NOT (caller.hr OR EXISTS (SELECT 1 FROM floorcoach.supervisor_team t
+            WHERE t.supervisor_id = caller.id AND t.leads AND t.team = person_team)) THEN
+        RAISE EXCEPTION 'only HR or a lead of the team % may erase a person in the organisation',
+            person_team USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    DELETE FROM floorcoach.coaching_observation l USING floorcoach.observation o
+        WHERE o.id = l.observation_id AND o.employee_id = person;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    counts := counts || jsonb_build_object('coaching_observation', n);
+    DELETE FROM floorcoach.coaching_followup WHERE employee_id = person;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    counts := counts || jsonb_build_object('coaching_followup', n);
+    DELETE FROM floorcoach.coaching_session WHERE employee_id = person;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    counts := counts || jsonb_build_object('coaching_session', n);
+    DELETE FROM floorcoach.observation WHERE employee_id = person;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    counts := counts || jsonb_build_object('observation', n);
+    DELETE FROM floorcoach.record_history WHERE employee_id = person;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    counts := counts || jsonb_build_object('record_history', n);
+    DELETE FROM floorcoach.deletion WHERE employee_id = person;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    counts := counts || jsonb_build_object('deletion', n);
+    DELETE FROM floorcoach.employee WHERE id = person;
+    counts := counts || jsonb_build_object('employee', 1);
+    INSERT INTO floorcoach.erasure_log(id, erased_at, erased_by, subject_id, counts,
+                                       supervisor_id)
+    VALUES (erasure, erased, caller.display_name, person, counts, caller.id)
+    ON CONFLICT (id) DO NOTHING;
+    RETURN counts;
+END
+$$;
+REVOKE ALL ON FUNCTION floorcoach.erase_employee(uuid, uuid, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION floorcoach.erase_employee(uuid, uuid, timestamptz)
+    TO floorcoach_member;
+"""
+
+STEPS: dict[int, str] = {1: _STEP_1, 2: _STEP_2}
 
 
 def known_version() -> int:

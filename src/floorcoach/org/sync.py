@@ -5,16 +5,18 @@ The server first, then the device: a sync talks to the server in its own transac
 then applies what it pulled to the SQLite file in one write. Whatever breaks in between
 (the network, the server, the process), running it again finishes the job.
 
-**Push** (observations, so far): every observation made by the device's owner (a name
-the `supervisor` table maps to the owner's org id) about a person the org roster knows,
-in a version the org store has not confirmed yet (`org_pushed`). The server upserts by
-id and keeps the higher version, so pushing a row again changes nothing: a sync killed
-after the server committed and before the device noted it sends the same rows again,
-harmlessly. A row the server holds in another version (the same record edited on two of
-the owner's devices) is neither overwritten nor noted: it is counted as a conflict and
-waits. Private coaching notes are never read for a push.
+**Push** (floorcoach.org.push): erasures asked for on the device first, then, in one
+server transaction, the owner's records (a name the `supervisor` table maps to the
+owner's org id) about people the org roster knows, in a version the org store has not
+confirmed yet (`org_pushed`): observations, coaching sessions without their private
+notes, their follow-ups and links, history entries and tombstones. Pushing a row again
+changes nothing: a sync killed after the server committed and before the device noted it
+sends the same rows again, harmlessly. A record the server holds in another version (the
+same record edited on two of the owner's devices) is neither overwritten nor lost: it
+goes to the conflict list (floorcoach.org.conflicts).
 
-**Pull** (the roster and the catalogue): the rows written since the device's cursor.
+**Pull** (the roster, the catalogue, and floorcoach.org.pull: focus periods, records
+about the owner's teams, tombstones, erasures): the rows written since the device's cursor.
 The cursor is the oldest transaction still running when the previous pull took its
 snapshot (`pg_snapshot_xmin`), not the newest row seen: a row stamped by a transaction
 that started earlier but committed later (a slow pusher) carries an older transaction
@@ -29,6 +31,7 @@ and history stay as they are; a person new to the device is added under the org'
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -40,22 +43,24 @@ from floorcoach.models import Employee, EmployeeInput
 from floorcoach.org import OrgError, OrgLoginRefused
 from floorcoach.org import link as keys
 from floorcoach.org.connection import connect, translated, without_password
+from floorcoach.org.pull import PulledRecords, apply_erasures, apply_records, fetch_records
+from floorcoach.org.push import (
+    KINDS,
+    history_sql,
+    note_pushed,
+    push,
+    push_erasures,
+    push_words,
+    tombstones_sql,
+    waiting_sql,
+)
 from floorcoach.org.schema import require_current
-from floorcoach.records import OBSERVATION
 from floorcoach.store import Store
 
 if TYPE_CHECKING:
     import psycopg
 
 ROSTER_BY = "organisation roster"  # who changed a person, in the device's history
-_PUSHED = [c for c in OBSERVATION.columns if c not in OBSERVATION.private]
-_ORG_COLUMNS = [*_PUSHED, "supervisor_id", "device_id"]
-_UPSERT = (
-    f"INSERT INTO floorcoach.observation AS t ({', '.join(_ORG_COLUMNS)}) "
-    f"VALUES ({', '.join(['%s'] * len(_ORG_COLUMNS))}) ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _ORG_COLUMNS if c != "id")
-    + " WHERE t.version < excluded.version RETURNING t.id::text"
-)
 
 
 @dataclass
@@ -89,7 +94,7 @@ class Waiting:
     people_not_in_roster: int
     no_ref: int  # observations about people with no employee_ref: they stay on the device
     people_no_ref: int
-    conflicts: int  # records the server holds in another version
+    conflicts: int  # the device's records in the conflict list (floorcoach.org.conflicts)
 
     def lines(self) -> list[str]:
         lines = []
@@ -105,32 +110,54 @@ class Waiting:
             )
         if self.conflicts:
             lines.append(
-                f"{self.conflicts} observations were changed on another device too: they "
-                "wait, unchanged on both sides (resolving conflicts is not built yet)"
+                f"{self.conflicts} conflict{'s' * (self.conflicts != 1)}: changed on another "
+                "of your devices too; the org kept the version that reached it first, this "
+                "device keeps yours; both wait here until you choose (nothing is lost)"
             )
         return lines
+
+
+_DOWN_WORDS = {
+    "observation": ("observation by others", "observations by others"),
+    "coaching_session": ("coaching session by others", "coaching sessions by others"),
+    "own": ("of your records from another device", "of your records from other devices"),
+    "deleted": ("deletion", "deletions"),
+    "erased": ("person erased", "people erased"),
+    "focus": ("focus period", "focus periods"),
+    "conflict": ("new conflict", "new conflicts"),
+}
 
 
 @dataclass
 class SyncResult:
     url: str
-    pushed: int = 0
+    up: Counter = field(default_factory=Counter)  # rows the server wrote, by kind
     roster: RosterChanges = field(default_factory=RosterChanges)
     catalogue: int = 0  # behaviours and wordings new on this device
+    down: Counter = field(default_factory=Counter)  # records changed on this device
     waiting: Waiting | None = None
+    refused: list[str] = field(default_factory=list)  # erasures the org refused
 
     @property
     def moved(self) -> int:
-        return self.pushed + self.roster.total + self.catalogue
+        return sum(self.up.values()) + self.roster.total + self.catalogue + sum(self.down.values())
 
     def lines(self) -> list[str]:
+        down = [f"roster {self.roster.summary()}", f"catalogue {self.catalogue} new"] + [
+            f"{self.down[key]} {one if self.down[key] == 1 else many}"
+            for key, (one, many) in _DOWN_WORDS.items()
+            if self.down[key]
+        ]
         head = f"synced with {self.url}: " + (
-            f"up {self.pushed} observations; down: roster {self.roster.summary()}, "
-            f"catalogue {self.catalogue} new"
+            f"up {', '.join(push_words(self.up)) or 'nothing'}; down: {', '.join(down)}"
             if self.moved
             else "nothing moved"
         )
-        return [head, *(self.waiting.lines() if self.waiting else [])]
+        refusals = [
+            f"not erased in the organisation (only on this device): {reason}"
+            for reason in self.refused
+        ]
+        return [head, *refusals, *(self.waiting.lines() if self.waiting else [])]
 
 
 @dataclass(frozen=True)
@@ -141,12 +168,19 @@ class JoinResult:
     roster: RosterChanges
     catalogue: int
     waiting: Waiting
+    records: Counter = field(default_factory=Counter)  # records that came down, by what
 
     def lines(self) -> list[str]:
+        records = [
+            f"{self.records[key]} {one if self.records[key] == 1 else many}"
+            for key, (one, many) in _DOWN_WORDS.items()
+            if self.records[key]
+        ]
         return [
             f"joined {self.url} as {self.login} ({self.display_name}); records made on this "
             f"device from now on are {self.display_name}'s",
-            f"roster: {self.roster.summary()}; catalogue: {self.catalogue} new",
+            f"roster: {self.roster.summary()}; catalogue: {self.catalogue} new"
+            + "".join(f"; {part}" for part in records),
             *self.waiting.lines(),
         ]
 
@@ -158,6 +192,7 @@ class _Pulled:
     catalogues: list[tuple]
     behaviours: list[tuple]
     wordings: list[tuple]
+    records: PulledRecords
 
 
 # --- joining -----------------------------------------------------------------------------
@@ -184,11 +219,12 @@ def join(store: Store, url: str, *, local_name: str) -> JoinResult:
             me = _me(conn)
             if joined and store.setting(keys.LOGIN) != me[1]:
                 raise already
-            pulled = _fetch(conn, "0")
+            pulled = _fetch(conn, "0", store.setting("database_id"))
     finally:
         conn.close()
     supervisor_id, login, display_name = me
     now = clock.utc_text(clock.now())
+    apply_erasures(store, pulled.records.erasures)  # none of them is on this device yet
     with store.write() as local:
         for name in dict.fromkeys((local_name, display_name)):
             local.execute(
@@ -196,9 +232,10 @@ def join(store: Store, url: str, *, local_name: str) -> JoinResult:
                 "ON CONFLICT(display_name) DO UPDATE SET id = excluded.id, login = excluded.login",
                 (name, supervisor_id, login, now),
             )
-        roster, catalogue = _apply(
+        roster, catalogue, records = _apply(
             store,
             pulled,
+            supervisor_id,
             {
                 keys.URL: shown,
                 keys.LOGIN: login,
@@ -214,6 +251,7 @@ def join(store: Store, url: str, *, local_name: str) -> JoinResult:
         roster=roster,
         catalogue=catalogue,
         waiting=waiting(store, supervisor_id),
+        records=records,
     )
 
 
@@ -236,6 +274,7 @@ def sync(store: Store) -> SyncResult:
     """Push, then pull; see the module's docstring for what moves and why it is safe."""
     link = keys.current_link(store)
     result = SyncResult(url=link.url)
+    device = store.setting("database_id")
     conn = connect(link.url)
     try:
         with translated(link.url):
@@ -245,17 +284,19 @@ def sync(store: Store) -> SyncResult:
                     f"the login {conn.info.user} is not the supervisor this device joined as "
                     f"({link.login}); nothing was sent"
                 )
-            confirmed, result.pushed, conflicts = _push_observations(
-                conn, store, link.supervisor_id
-            )
-            _note_pushed(store, confirmed)
-            pulled = _fetch(conn, store.setting(keys.PULL_CURSOR) or "0")
+            result.up["erasure"], result.refused = push_erasures(conn, store)
+            pushed = push(conn, store, link.supervisor_id)
+            note_pushed(store, pushed)
+            result.up.update(pushed.written)
+            pulled = _fetch(conn, store.setting(keys.PULL_CURSOR) or "0", device)
     finally:
         conn.close()
-    result.roster, result.catalogue = _apply(
-        store, pulled, {keys.LAST_SYNC: clock.utc_text(clock.now())}
+    result.down["erased"] = apply_erasures(store, pulled.records.erasures)
+    result.roster, result.catalogue, moved = _apply(
+        store, pulled, link.supervisor_id, {keys.LAST_SYNC: clock.utc_text(clock.now())}
     )
-    result.waiting = waiting(store, link.supervisor_id, conflicts=conflicts)
+    result.down.update(moved)
+    result.waiting = waiting(store, link.supervisor_id)
     return result
 
 
@@ -267,73 +308,8 @@ def _owned_sql(select: str) -> str:
     )
 
 
-# The owner's observations about people in the org roster that the server lacks in
-# their current version.
-_NOT_PUSHED = (
-    "JOIN org_employee oe ON oe.employee_id = o.employee_id "
-    "LEFT JOIN org_pushed p ON p.record_type = 'observation' AND p.record_id = o.id "
-    "WHERE p.version IS NOT o.version"
-)
-
-
-def _push_observations(
-    conn: psycopg.Connection, store: Store, supervisor_id: str
-) -> tuple[list[tuple[str, str, int]], int, int]:
-    """Upsert what the server lacks. Returns the (id, employee, version) the server now
-    holds, how many of them it wrote (the others it had already), and the conflicts."""
-    rows = store.query(
-        _owned_sql(", ".join(f"o.{c}" for c in _PUSHED) + ", oe.org_id AS org_employee_id")
-        + _NOT_PUSHED,
-        (supervisor_id,),
-    )
-    if not rows:
-        return [], 0, 0
-    device_id = store.setting("database_id")
-    params = []
-    for row in rows:
-        values = {**row, "employee_id": row["org_employee_id"], "story": bool(row["story"])}
-        values |= {"supervisor_id": supervisor_id, "device_id": device_id}
-        params.append(tuple(values[c] for c in _ORG_COLUMNS))
-    written: set[str] = set()
-    with conn.transaction(), conn.cursor() as cursor:
-        cursor.executemany(_UPSERT, params, returning=True)
-        for _ in cursor.results():
-            row = cursor.fetchone()
-            if row:
-                written.add(row[0])
-        others = [row["id"] for row in rows if row["id"] not in written]
-        held = {
-            r[0]: (r[1], clock.utc_text(r[2]))
-            for r in conn.execute(
-                "SELECT id::text, version, updated_at FROM floorcoach.observation "
-                "WHERE id = ANY(%s::uuid[])",
-                (others,),
-            )
-        }
-    confirmed, conflicts = [], 0
-    for row in rows:
-        same = held.get(row["id"]) == (row["version"], row["updated_at"])
-        if row["id"] in written or same:  # `same`: pushed before, the device never noted it
-            confirmed.append((row["id"], row["employee_id"], row["version"]))
-        else:
-            conflicts += 1
-    return confirmed, len(written), conflicts
-
-
-def _note_pushed(store: Store, confirmed: list[tuple[str, str, int]]) -> None:
-    if not confirmed:
-        return
-    with store.write() as local:
-        local.executemany(
-            "INSERT INTO org_pushed(record_type, record_id, employee_id, version) "
-            "VALUES ('observation', ?, ?, ?) ON CONFLICT(record_type, record_id) "
-            "DO UPDATE SET version = excluded.version, employee_id = excluded.employee_id",
-            confirmed,
-        )
-
-
-def waiting(store: Store, supervisor_id: str, *, conflicts: int = 0) -> Waiting:
-    """The owner's observations that cannot be pushed yet, by reason."""
+def waiting(store: Store, supervisor_id: str) -> Waiting:
+    """The owner's observations that cannot be pushed yet, by reason, and the conflicts."""
     counts = store.query(
         _owned_sql(
             "e.employee_ref IS NULL AS no_ref, count(*) AS n, count(DISTINCT e.id) AS people"
@@ -346,25 +322,66 @@ def waiting(store: Store, supervisor_id: str, *, conflicts: int = 0) -> Waiting:
     by_reason = {bool(row["no_ref"]): (row["n"], row["people"]) for row in counts}
     not_in_roster, people = by_reason.get(False, (0, 0))
     no_ref, people_no_ref = by_reason.get(True, (0, 0))
+    conflicts = store.conn.execute("SELECT count(*) FROM org_conflict").fetchone()[0]
     return Waiting(not_in_roster, people, no_ref, people_no_ref, conflicts)
 
 
-def status(store: Store) -> list[str]:
-    """What `floorcoach org status` says, from the device alone (it works offline)."""
+@dataclass(frozen=True)
+class Status:
+    """What `floorcoach org status` (and an Organisation screen) shows, from the device
+    alone: it works offline."""
+
+    url: str
+    login: str
+    display_name: str
+    last_sync: str | None
+    to_push: dict[tuple[str, str], int]  # what waits to go up: (one, many) -> how many
+    conflicts: int
+    waiting: Waiting
+
+    @property
+    def waiting_total(self) -> int:
+        """Everything that waits to go up (for a header: "offline · 12 waiting")."""
+        return sum(self.to_push.values())
+
+    def lines(self) -> list[str]:
+        parts = [f"{n} {one if n == 1 else many}" for (one, many), n in self.to_push.items() if n]
+        return [
+            f"organisation: {self.url}, as {self.login} ({self.display_name})",
+            f"last sync: {self.last_sync or 'never'}",
+            f"waiting to go up: {', '.join(parts) or 'nothing'}",
+            f"conflicts: {self.conflicts}",
+            *[line for line in self.waiting.lines() if "conflict" not in line],
+        ]
+
+
+def status(store: Store) -> Status:
     link = keys.current_link(store)
-    to_push = store.query(_owned_sql("count(*) AS n") + _NOT_PUSHED, (link.supervisor_id,))
-    return [
-        f"organisation: {link.url}, as {link.login} ({link.display_name})",
-        f"last sync: {store.setting(keys.LAST_SYNC) or 'never'}",
-        f"waiting to go up: {to_push[0]['n']} observations",
-        *waiting(store, link.supervisor_id).lines(),
-    ]
+    me = {"me": link.supervisor_id}
+
+    def count(sql: str, params: dict | tuple = ()) -> int:
+        return store.conn.execute("SELECT count(*) " + sql, params).fetchone()[0]
+
+    to_push = {(kind.one, kind.many): count(waiting_sql(kind), me) for kind in KINDS}
+    to_push["history entry", "history entries"] = count("FROM (" + history_sql("h.uuid") + ")", me)
+    to_push["deletion", "deletions"] = sum(count(tombstones_sql(kind)) for kind in KINDS)
+    to_push["erasure", "erasures"] = count("FROM org_erasure_outbox")
+    found = waiting(store, link.supervisor_id)
+    return Status(
+        url=link.url,
+        login=link.login,
+        display_name=link.display_name,
+        last_sync=store.setting(keys.LAST_SYNC),
+        to_push=to_push,
+        conflicts=found.conflicts,
+        waiting=found,
+    )
 
 
 # --- pulling ---------------------------------------------------------------------------------
 
 
-def _fetch(conn: psycopg.Connection, since: str) -> _Pulled:
+def _fetch(conn: psycopg.Connection, since: str, device: str) -> _Pulled:
     """Every roster and catalogue row written at or after `since`, and the next cursor,
     from one snapshot (REPEATABLE READ: every statement sees the same committed rows)."""
     with conn.transaction():
@@ -391,21 +408,25 @@ def _fetch(conn: psycopg.Connection, since: str) -> _Pulled:
                 "SELECT behaviour_id, catalogue_version, touch_point, title, standard, look_fors, "
                 "recorded_at FROM floorcoach.behaviour_version"
             ),
+            records=fetch_records(conn, since, device),
         )
 
 
-def _apply(store: Store, pulled: _Pulled, settings: dict[str, str]) -> tuple[RosterChanges, int]:
+def _apply(
+    store: Store, pulled: _Pulled, me: str, settings: dict[str, str]
+) -> tuple[RosterChanges, int, Counter]:
     """What was pulled, and the settings that go with it, in ONE local write."""
     with store.write() as local:
         roster = _apply_roster(store, pulled.roster)
         catalogue = _apply_catalogue(store, pulled)
+        moved = apply_records(store, pulled.records, me)
         for key, value in {**settings, keys.PULL_CURSOR: pulled.cursor}.items():
             local.execute(
                 "INSERT INTO setting(key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
-    return roster, catalogue
+    return roster, catalogue, moved
 
 
 def _apply_roster(store: Store, rows: list[tuple]) -> RosterChanges:

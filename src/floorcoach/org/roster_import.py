@@ -1,0 +1,60 @@
+"""`floorcoach org roster import`: HR's roster CSV into the org store, by `employee_ref`.
+
+The file is read and checked exactly as `floorcoach roster import` does on a device
+(floorcoach.roster.parse_roster: the same headers, the same rules, the same errors, all
+lines or none), then upserted into `floorcoach.employee` in one transaction. Row-level
+security lets only HR (and the administrator) write the roster. Devices get the changes
+with their next sync.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from floorcoach.roster import ImportResult, RosterError, parse_roster
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+def import_org_roster(conn: psycopg.Connection, path: Path) -> ImportResult:
+    """Check the whole file, then add or update every line in ONE server transaction."""
+    from floorcoach.org.schema import require_current
+
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise RosterError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
+    rows = parse_roster(raw, path)
+    result = ImportResult(notes=[note for row in rows for note in row.notes])
+    with conn.transaction():
+        require_current(conn)
+        existing = {
+            ref: (name, team)
+            for ref, name, team in conn.execute(
+                "SELECT employee_ref, name, team FROM floorcoach.employee "
+                "WHERE employee_ref = ANY(%s)",
+                ([row.data.employee_ref for row in rows],),
+            )
+        }
+        for row in rows:
+            person = row.data
+            current = existing.get(person.employee_ref)
+            if current is None:
+                conn.execute(
+                    "INSERT INTO floorcoach.employee(employee_ref, name, team) VALUES (%s, %s, %s)",
+                    (person.employee_ref, person.name, person.team),
+                )
+                result.added += 1
+            elif current == (person.name, person.team):
+                result.unchanged += 1
+            else:
+                conn.execute(
+                    "UPDATE floorcoach.employee SET name = %s, team = %s, updated_at = now(), "
+                    "version = version + 1 WHERE employee_ref = %s",
+                    (person.name, person.team, person.employee_ref),
+                )
+                result.updated += 1
+            result.names.append(person.name)
+    return result
