@@ -360,3 +360,16 @@ async def test_the_app_warns_but_works_on_a_network_drive(db_path, on_a_network_
         messages = [n.message for n in app._notifications]
     assert any("network file system (nfs" in m for m in messages)
     assert app.ready
+
+
+def test_every_table_an_erasure_can_touch_is_named_in_words(store):
+    """The erasure dialog and `employee forget` list what goes in record names, never as
+    "3 from org_pushed": every table of today's schema that holds rows about a person has
+    a name (a table added later without one is still counted, by its table name)."""
+    from floorcoach.erasure import _affected_tables, _foreign_keys, describe_counts
+
+    conn = store.conn
+    tables = _affected_tables(conn, _foreign_keys(conn))
+    assert "observation" in tables and "org_employee" in tables
+    described = describe_counts(dict.fromkeys(tables, 2))
+    assert not any(f"2 from {table}" in described for table in tables), described

@@ -431,3 +431,16 @@ def test_a_roster_entry_the_device_cannot_use_is_one_line_and_changes_nothing(or
     assert "roster entry L9 cannot be used here (name:" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
     assert bob.contents() == before
+
+
+def test_after_joining_new_records_carry_the_logins_display_name(organisation):
+    """Issue 13: from joining on, the device's supervisor name is the login's display
+    name (`add-supervisor --name`), whatever the device's configured name was."""
+    _, ana, _ = organisation
+    ana.log("F1", "before joining")
+    ana.join()
+    ana.log("F1", "after joining")
+    names = dict(ana.rows("SELECT note, supervisor FROM observation"))
+    assert names == {"before joining": "Ana on her laptop", "after joining": "Ana Lima"}
+    ids = dict(ana.rows("SELECT display_name, id FROM supervisor"))
+    assert ids["Ana Lima"] == ids["Ana on her laptop"]  # both names are the one login

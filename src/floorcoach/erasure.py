@@ -186,6 +186,14 @@ _RECORD_NAMES = {
     "coaching_followup": ("follow-up", "follow-ups"),
     "coaching_observation": ("coaching-to-observation link", "coaching-to-observation links"),
     "record_history": ("history entry", "history entries"),
+    # A joined device's bookkeeping of its organisation (floorcoach.org).
+    "org_employee": ("link to the organisation's roster", "links to the organisation's roster"),
+    "org_pushed": ("sync mark", "sync marks"),
+    "org_foreign": (
+        "mark of a record from the organisation",
+        "marks of records from the organisation",
+    ),
+    "org_conflict": ("sync conflict", "sync conflicts"),
 }
 
 

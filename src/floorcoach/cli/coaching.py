@@ -85,7 +85,7 @@ def cmd_coach(args: argparse.Namespace) -> int:
             )
         except ValidationError as exc:
             raise CliError(first_validation_message(exc)) from None
-        saved = create_coaching(store, data, supervisor=supervisor_name())
+        saved = create_coaching(store, data, supervisor=supervisor_name(store))
     checked = [f for f in saved.follow_ups if f.status.value != "open"]
     print(
         f"saved {saved.id}: {plain(saved.employee_name)} · {saved.kind.value} · "

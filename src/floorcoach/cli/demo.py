@@ -21,7 +21,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             weeks=args.weeks,
             seed=args.seed,
             force=args.force,
-            you=supervisor_name(),
+            you=supervisor_name(store),
         )
     print(
         f"{store.path}: added {result.employees} demo employees, "

@@ -38,7 +38,7 @@ def cmd_log(args: argparse.Namespace) -> int:
             )
         except ValidationError as exc:
             raise CliError(first_validation_message(exc)) from None
-        saved = log_observation(store, data, supervisor=supervisor_name())
+        saved = log_observation(store, data, supervisor=supervisor_name(store))
     print(
         f"saved {saved.id}: {plain(saved.employee_name)} · {saved.behaviour_id} · "
         f"{saved.outcome.value}"

@@ -111,7 +111,7 @@ def cmd_employee_forget(args: argparse.Namespace) -> int:
                 typed = ""
             if not _matches_exactly(employee, typed):
                 raise CliError("that did not match; nothing was erased")
-        result = erase_employee(store, employee.id, by=supervisor_name())
+        result = erase_employee(store, employee.id, by=supervisor_name(store))
     print(f"erased {who}: {result.total} rows ({describe_counts(result.counts)})")
     if result.drafts_removed:
         print(f"also removed {result.drafts_removed} unsaved draft(s) about them")

@@ -56,10 +56,17 @@ def team_named(store, text: str | None) -> str | None:
         raise CliError(f"{exc} (see `floorcoach roster list` for the teams)") from None
 
 
-def supervisor_name() -> str:
+def supervisor_name(store=None) -> str:
+    """Who is acting: the configured name, or with `store` the name its records carry
+    (the org login's display name once the device joined: `org.link.name_on_records`)."""
     from floorcoach.paths import load_config
 
-    return load_config().supervisor
+    configured = load_config().supervisor
+    if store is None:
+        return configured
+    from floorcoach.org.link import name_on_records
+
+    return name_on_records(store, configured)
 
 
 def write_rows(fmt: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:

@@ -33,6 +33,13 @@ def joined_url(store: Store) -> str | None:
     return store.setting(URL)
 
 
+def name_on_records(store: Store, configured: str) -> str:
+    """The supervisor name new records carry: on a joined device the login's display name
+    (`org add-supervisor --name`), so every device of the owner writes the same name;
+    otherwise the configured one (config.toml, FLOORCOACH_SUPERVISOR, the OS user)."""
+    return store.setting(DISPLAY_NAME) or configured
+
+
 def current_link(store: Store) -> Link:
     """The device's link to its org, or NotJoined saying how to join."""
     values = {key: store.setting(key) for key in (URL, LOGIN, SUPERVISOR_ID, DISPLAY_NAME)}
