@@ -6,11 +6,13 @@ and their own password would try it, not through floorcoach.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import psycopg
 import pytest
 
+from floorcoach.models import Cause, FollowUpStatus, Kind, Outcome, values_of
 from floorcoach.org.schema import known_version
 from floorcoach.org.supervisors import add_supervisor
 from floorcoach.records import COACHING_SESSION, OBSERVATION
@@ -384,3 +386,35 @@ def test_a_refused_login_is_one_line_and_exit_1_and_never_shows_the_password(
         assert done.stderr.startswith("floorcoach: the organisation's server refused the login")
         assert len(done.stderr.strip().splitlines()) == 1
         assert "wrong-password" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize(
+    "table, column, vocabulary",
+    [
+        ("observation", "outcome", Outcome),
+        ("observation", "cause", Cause),
+        ("coaching_session", "kind", Kind),
+        ("coaching_followup", "status", FollowUpStatus),
+    ],
+)
+def test_the_org_store_accepts_exactly_the_values_of_each_enum(
+    org_store, table, column, vocabulary
+):
+    """Like the device's CHECKs (tests/test_vocabulary.py): a value added to the vocabulary
+    fails here until an org schema step lets the org store hold it, so a device never
+    saves what its sync cannot push."""
+    with org_store.connect() as conn:
+        checks = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'c'",
+                (f"floorcoach.{table}",),
+            )
+        ]
+    (listed,) = [
+        re.search(rf"\b{column} = ANY \(ARRAY\[(.*?)\]", check).group(1)
+        for check in checks
+        if re.search(rf"\b{column} = ANY", check)
+    ]
+    assert re.findall(r"'(\w+)'::text", listed) == list(values_of(vocabulary))
