@@ -114,6 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown size {unknown[0]!r}; choose from {', '.join(SIZES)}")
     cases = [c for c in args.cases.split(",") if c] or None
+    from bench.cases import CASES
+
+    unknown = [c for c in cases or () if c not in CASES]
+    if unknown:  # a misspelt case would otherwise run nothing and exit 0
+        parser.error(f"unknown case {unknown[0]!r}; choose from {', '.join(CASES)}")
     started = time.time()
     figures, datasets = run_suite(sizes, runs=args.runs, cases=cases, data_dir=args.data_dir)
     command = "python -m bench" + (" " + " ".join(argv) if argv else "")
