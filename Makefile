@@ -27,8 +27,9 @@ lint: $(STAMP_TEST)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports --no-cache
 
+# One test process per core (at most 4: each org test process starts its own PostgreSQL).
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --numprocesses=auto --maxprocesses=4
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m bench

@@ -159,3 +159,47 @@ async def test_a_header_only_roster_warns_and_keeps_the_dialog(db_path, team, tm
         assert app.screen is dialog
         result = str(dialog.query_one("#result").render())
         assert "no employees under its header" in result and "0 added" not in result
+
+
+@pytest.fixture
+def menage(store, team):
+    """A team whose name has an accent, besides Fashion and Home."""
+    return add_employee(
+        store,
+        EmployeeInput(name="Léa Martin", team="Électroménager", employee_ref="000300"),
+        by=SUPERVISOR,
+    )
+
+
+def test_roster_list_matches_the_team_ignoring_case_and_accents(db_path, menage, capsys):
+    args = ["--db", str(db_path), "roster", "list", "--format", "csv"]
+    assert cli_main([*args, "--team", "electromenager"]) == 0
+    out = capsys.readouterr().out
+    assert "Léa Martin" in out and "Électroménager" in out and "Amira" not in out
+    assert cli_main([*args, "--team", "FASHION"]) == 0
+    out = capsys.readouterr().out
+    assert "Amira Okafor" in out and "Ben Nowak" in out and "Léa" not in out
+    assert cli_main([*args, "--team", "nowhere"]) == 1
+    assert "no active employee is in team 'nowhere'" in capsys.readouterr().err
+
+
+def test_export_matches_the_team_ignoring_case_and_accents(db_path, store, menage, tmp_path):
+    from floorcoach.models import ObservationInput
+    from floorcoach.observations import log_observation
+
+    for person in (menage, find_employee(store, "Amira Okafor")):
+        data = ObservationInput(
+            employee_id=person.id, behaviour_id="greeting.eye-contact", outcome="met"
+        )
+        log_observation(store, data, supervisor=SUPERVISOR)
+    for typed, wanted, unwanted in (
+        ("electromenager", "Léa Martin", "Amira"),
+        ("fashion", "Amira Okafor", "Léa"),
+    ):
+        out = tmp_path / f"{typed}.csv"
+        args = ["--db", str(db_path), "export", "observations", "--team", typed, "--out", str(out)]
+        assert cli_main(args) == 0
+        written = out.read_text(encoding="utf-8")
+        assert wanted in written and unwanted not in written
+    args = ["--db", str(db_path), "export", "observations", "--team", "Nowhere", "--out", "-"]
+    assert cli_main(args) == 1  # still refused, naming the teams

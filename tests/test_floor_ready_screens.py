@@ -21,7 +21,11 @@ from floorcoach.models import ObservationInput
 from floorcoach.observations import log_observation
 from floorcoach.screens.behaviour_view import BehaviourViewScreen
 from floorcoach.screens.coaching_form import CoachingForm
+from floorcoach.screens.coaching_record import CoachingRecordScreen
 from floorcoach.screens.employee_page import EmployeePage
+from floorcoach.screens.export import ExportScreen
+from floorcoach.screens.focus import FocusForm, FocusScreen
+from floorcoach.screens.observation_form import ObservationForm
 from floorcoach.screens.process_issues import ProcessIssuesScreen
 from floorcoach.screens.stories import StoriesScreen
 from floorcoach.screens.team_review import RECOGNITION_DEFINED
@@ -45,20 +49,34 @@ _KEY_NAMES = {
     "[": "left_square_bracket",
     "]": "right_square_bracket",
     "?": "question_mark",
+    "/": "slash",
+    "F1": "f1",
+    "F2": "f2",
+    "↑": "up",
+    "↓": "down",
+    "Home": "home",
+    "End": "end",
+    "Tab": "tab",
 }
 
 
-def readme_keys(where: str) -> set[str]:
-    """The keys README's key table lists for a screen (rows naming it, and `everywhere`)."""
+def readme_tokens(where: str, *, everywhere: bool = True) -> set[str]:
+    """The keys README's key table lists for a screen (rows naming it, and `everywhere`),
+    as the README writes them (`Enter`, `1`, `ctrl+s`)."""
     keys: set[str] = set()
     for line in README.read_text(encoding="utf-8").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) != 3 or cells[0] in ("where", "---"):
             continue
         places = {place.strip() for place in cells[0].split(",")}
-        if where in places or "everywhere" in places:
-            keys |= {_KEY_NAMES.get(k, k) for k in re.findall(r"`([^`]+)`", cells[1])}
+        if where in places or (everywhere and "everywhere" in places):
+            keys |= set(re.findall(r"`([^`]+)`", cells[1]))
     return keys
+
+
+def readme_keys(where: str) -> set[str]:
+    """`readme_tokens` as Textual names its keys (`enter`, `left_square_bracket`)."""
+    return {_KEY_NAMES.get(k, k) for k in readme_tokens(where)}
 
 
 @pytest.fixture
@@ -88,6 +106,36 @@ async def _open(app, pilot, where: str, demo) -> object:
     elif where == "follow-ups":
         await press_all(app, pilot, "f")
         await wait_for_rows(app, pilot, "#follow-ups")
+    elif where.startswith("observation form"):
+        await press_all(app, pilot, "o", *demo[0].name.split()[0].lower(), "enter")
+        await wait_for_screen(app, pilot, ObservationForm)
+        if where == "observation form, outcome":  # a behaviour picked: the outcome's keys
+            await press_all(app, pilot, "1", "enter")
+        elif where == "observation form, note":
+            await press_all(app, pilot, "1", "enter", "m")
+    elif where.startswith("coaching form"):
+        await app.run_action("push('coaching_form:CoachingForm')")
+        await wait_for_screen(app, pilot, CoachingForm)
+        if where == "coaching form, kind":  # a person and a behaviour: the kind's keys
+            await press_all(app, pilot, *demo[0].name.lower(), "enter", "1", "enter")
+    elif where == "coaching record":
+        await press_all(app, pilot, "f")
+        await wait_for_rows(app, pilot, "#follow-ups")
+        await press_all(app, pilot, "enter")
+        await wait_for_screen(app, pilot, CoachingRecordScreen)
+    elif where == "employees":
+        await press_all(app, pilot, "e")
+        await wait_for_rows(app, pilot, "#employees")
+    elif where in ("focus", "focus form"):
+        await app.run_action("push('focus:FocusScreen')")
+        await wait_for_screen(app, pilot, FocusScreen)
+        if where == "focus form":
+            await settle(app, pilot)
+            app.screen.action_new()
+            await wait_for_screen(app, pilot, FocusForm)
+    elif where == "export":
+        await app.run_action("push('export:ExportScreen')")
+        await wait_for_screen(app, pilot, ExportScreen)
     else:
         screen = {
             "behaviour trends": BehaviourViewScreen,
@@ -112,6 +160,23 @@ SCREENS = [
 ]
 
 
+def _whole_footer(screen, size) -> list[FooterKey]:
+    """The footer's keys, none cut off or pushed under the palette key."""
+    footer = screen.query_one(Footer)
+    keys = list(footer.query(FooterKey))
+    palette = [k for k in keys if k.has_class("-command-palette")]
+    shown = [k for k in keys if not k.has_class("-command-palette")]
+    right = palette[0].region.x if palette else footer.region.right
+    cut = [f"{k.key} {k.description}" for k in shown if k.region.right > right]
+    assert not cut, f"cut off or hidden at {size}: {cut}"
+    assert footer.max_scroll_x == 0
+    return shown
+
+
+def _assert_whole_footer_with_question_mark(screen, size) -> None:
+    assert "question_mark" in [k.key for k in _whole_footer(screen, size)]
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("where", SCREENS)
 async def test_the_footer_shows_whole_keys_and_the_question_mark_at_every_size(
@@ -120,15 +185,39 @@ async def test_the_footer_shows_whole_keys_and_the_question_mark_at_every_size(
     app = FloorcoachApp(db_path=db_path)
     async with app.run_test(size=size) as pilot:
         screen = await _open(app, pilot, where, demo)
-        footer = screen.query_one(Footer)
-        keys = list(footer.query(FooterKey))
-        palette = [k for k in keys if k.has_class("-command-palette")]
-        shown = [k for k in keys if not k.has_class("-command-palette")]
-        right = palette[0].region.x if palette else footer.region.right
-        cut = [f"{k.key} {k.description}" for k in shown if k.region.right > right]
-        assert not cut, f"cut off or hidden at {size}: {cut}"
-        assert footer.max_scroll_x == 0
-        assert "question_mark" in [k.key for k in shown]
+        _assert_whole_footer_with_question_mark(screen, size)
+
+
+# The other full screens: forms and records. 80 columns is the narrowest; wider fits more.
+OTHER_SCREENS = [
+    "observation form",
+    "observation form, outcome",
+    "observation form, note",
+    "coaching form",
+    "coaching form, kind",
+    "coaching record",
+    "employees",
+    "focus",
+    "focus form",
+    "export",
+]
+
+
+@pytest.mark.parametrize("where", OTHER_SCREENS)
+async def test_every_other_screen_shows_question_mark_in_its_footer_at_80_columns(
+    db_path, demo, where
+):
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot, where, demo)
+        await settle(app, pilot)
+        shown = _whole_footer(screen, (80, 24))
+        # `?` where it is a key; F2 where the field in focus would take `?` as a character.
+        [help_key] = [k.key for k in shown if k.action.endswith("show_keys")]
+        await press_all(app, pilot, help_key)
+        await wait_for_screen(app, pilot, KeysHelp)
+        await press_all(app, pilot, help_key)
+        assert app.screen is screen
 
 
 @pytest.mark.parametrize(
@@ -350,3 +439,127 @@ async def test_the_acknowledged_checkbox_reads_unticked_until_ticked(
         box.value = True
         await settle(app, pilot)
         assert box.render().plain.startswith("[x] Acknowledged")
+
+
+def test_recognition_to_correction_reads_as_words_not_as_to_one():
+    from floorcoach.coaching_progress import describe_ratio
+
+    assert describe_ratio(6, 2) == (
+        "Recognition 6 : correction 2 (3 recognitions for every correction)"
+    )
+    assert describe_ratio(1, 4) == (
+        "Recognition 1 : correction 4 (1 recognition for every 4 corrections)"
+    )
+    assert describe_ratio(3, 2).endswith("(1.5 recognitions for every correction)")
+    assert describe_ratio(2, 2).endswith("(1 recognition for every correction)")
+    assert describe_ratio(0, 0).endswith("(nothing yet)")
+    for counts in ((6, 2), (1, 4), (3, 2), (7, 3)):
+        assert " to 1" not in describe_ratio(*counts)
+    docs = " ".join((README.parent / "docs" / "coaching.md").read_text(encoding="utf-8").split())
+    assert describe_ratio(6, 2) in docs and describe_ratio(1, 4) in docs  # said the same way
+
+
+async def test_the_employee_page_says_the_ratio_in_words(db_path, store, demo):
+    from floorcoach.coaching_progress import describe_ratio, employee_coaching_summary
+
+    summaries = [(e, employee_coaching_summary(store, e.id)) for e in demo]
+    person, summary = next(
+        (e, s) for e, s in summaries if s.recognition and s.correction
+    )  # the demo has someone with both
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        app.open_employee(person)
+        page = await wait_for_screen(app, pilot, EmployeePage)
+        await settle(app, pilot)
+        shown = " ".join(str(page.query_one("#coaching-summary").content).split())
+        assert describe_ratio(summary.recognition, summary.correction) in shown
+        assert "for every" in shown and " to 1)" not in shown
+
+
+@pytest.mark.parametrize("no_color", [False, True], ids=["colour", "NO_COLOR"])
+async def test_the_export_screen_is_for_hr_and_its_excel_box_reads_unticked_until_ticked(
+    db_path, team, monkeypatch, no_color
+):
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        await app.run_action("push('export:ExportScreen')")
+        screen = await wait_for_screen(app, pilot, ExportScreen)
+        await settle(app, pilot)
+        assert screen.sub_title == "Export for HR"
+        assert "CSV for HR" not in str(screen.query_one(".panel-title").content)
+        box = screen.query_one("#export-excel")
+        assert box.render().plain.startswith("[ ] For Excel")
+        box.value = True
+        await settle(app, pilot)
+        assert box.render().plain.startswith("[x] For Excel")
+
+
+# Textual's own keys on a focused table or list (no id, so `?` does not list them): the
+# README may name them for the screen where they act.
+_OWN_KEYS = {"left", "right", "up", "down", "home", "end", "enter", "tab"}
+
+README_SCREENS = [
+    "home",
+    "employees",
+    "employee page",
+    "trend",
+    "team review",
+    "follow-ups",
+    "coaching record",
+    "behaviour trends",
+    "stories",
+    "process issues",
+    "observation form",
+    "coaching form",
+    "focus",
+    "focus form",
+    "export",
+]
+
+
+@pytest.mark.parametrize("where", README_SCREENS)
+async def test_the_readme_key_table_matches_each_screen_both_ways(db_path, demo, where):
+    """Each key in the screen's README rows is a key there, listed by `?` (a binding, or a
+    key its fields read as typed); each key in its footer is in its README rows."""
+    assert readme_tokens(where, everywhere=False), f"README has no row for {where}"
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await _open(app, pilot, where, demo)
+        if where == "employees":  # the list's keys act on the list: ↓ from the search
+            await press_all(app, pilot, "down")
+        await settle(app, pilot)
+        bindings = screen.active_bindings
+        typed = {
+            token
+            for keys, _ in getattr(screen, "TYPED_KEYS", ())
+            for token in re.split(r"[\s,/–]+", keys)
+            if token
+        }
+        footer = [k for k in screen.query_one(Footer).query(FooterKey)]
+        [help_key] = [k.key for k in footer if k.action.endswith("show_keys")]
+        await press_all(app, pilot, help_key)
+        help_screen = await wait_for_screen(app, pilot, KeysHelp)
+        listed = str(help_screen.query_one("#keys-text").content)
+        for token in readme_tokens(where) - {"ctrl+p"}:  # the palette: Textual's, by name
+            key = _KEY_NAMES.get(token, token)
+            if key == "question_mark" and help_key == "f2":
+                continue  # a field in focus takes `?` as a character: `? / F2` says so
+            if key in bindings and bindings[key].binding.id:
+                binding = bindings[key].binding
+                assert (binding.tooltip or binding.description) in listed, (where, token)
+                assert app.get_key_display(binding.with_key(key)) in listed, (where, token)
+            elif key in _OWN_KEYS and key in bindings:
+                continue  # the focused table's or list's own key
+            else:
+                assert token in typed, f"{where}: README lists {token!r}, not a key here"
+        # Escape goes back on every screen but home (the README says so where it asks first).
+        wanted = readme_keys(where) | {"escape"}
+        if where == "trend":  # the employee page, showing its trend: its keys stay
+            wanted |= readme_keys("employee page")
+        shown = [k.key for k in footer if not k.has_class("-command-palette")]
+        missing = [key for key in shown if key not in wanted]
+        assert not missing, f"{where}: in the footer, not in README: {missing}"

@@ -18,6 +18,7 @@ from floorcoach.screens.focus import FocusScreen
 from floorcoach.screens.followups import FollowUpsScreen
 from floorcoach.screens.home import HomeScreen
 from floorcoach.screens.observation_form import ObservationForm
+from floorcoach.screens.organisation import OrganisationScreen
 from floorcoach.screens.process_issues import ProcessIssuesScreen
 from floorcoach.screens.roster_import import RosterImportScreen
 from floorcoach.screens.stories import StoriesScreen
@@ -62,6 +63,10 @@ EXPECTED_ENTRIES = [
         "Export CSV for HR",
         "Observations or the weekly summary as CSV, by dates, team or employee",
     ),
+    (
+        "Organisation",
+        "This device's organisation: server, last sync, what waits, conflicts (s syncs now)",
+    ),
 ]
 
 # The screen each entry opens; None: it needs an employee observed before, and says so.
@@ -80,6 +85,7 @@ OPENS = {
     "Stories": StoriesScreen,
     "Focus behaviours": FocusScreen,
     "Export CSV for HR": ExportScreen,
+    "Organisation": OrganisationScreen,
 }
 
 

@@ -28,6 +28,7 @@ from floorcoach.widgets.records_changed import EVERY_RECORD, Records, RecordsCha
 if TYPE_CHECKING:
     from floorcoach.models import Behaviour, Employee, Observation
     from floorcoach.store import Store
+    from floorcoach.widgets.sync_state import BackgroundSync
 
 T = TypeVar("T")
 UNDO_S = 8  # how long "Saved" offers ctrl+z
@@ -43,6 +44,15 @@ class FloorcoachApp(App[int]):
         Binding("f1", "show_home", "Home", id="home", show=False),
         Binding("ctrl+z", "undo_save", "Undo save", id="undo-save", show=False),
         Binding("question_mark", "show_keys", "Keys", id="keys-help"),
+        # While typing in a field `?` is a character: F2 lists the keys from anywhere, and
+        # the footer shows it where `?` would be typed (it shows one key per action).
+        Binding(
+            "f2",
+            "show_keys",
+            "Keys",
+            id="keys-help-typing",
+            tooltip="every key here, also while typing in a field (? when not typing)",
+        ),
     ]
 
     def __init__(self, db_path: Path, *, catalogue_paths: list[Path] | None = None):
@@ -55,6 +65,7 @@ class FloorcoachApp(App[int]):
         self.last_employee: Employee | None = None
         self._undoable: tuple[Observation, float] | None = None  # see offer_undo
         self.live_refresh: LiveRefresh | None = None
+        self.org_sync: BackgroundSync | None = None  # widgets/sync_state.py, once joined
         self.collector = QuietCollector()
         self.collector.start()
 
@@ -76,13 +87,15 @@ class FloorcoachApp(App[int]):
         from floorcoach.catalogue_files import CatalogueError
         from floorcoach.catalogue_store import list_behaviours
         from floorcoach.demo import has_real_records
+        from floorcoach.org.link import name_on_records
         from floorcoach.paths import ConfigError, load_config
         from floorcoach.store import StoreError
         from floorcoach.workspace import open_workspace
 
         try:
-            supervisor = load_config().supervisor
+            configured = load_config().supervisor
             with open_workspace(self.db_path, self.catalogue_paths) as store:
+                supervisor = name_on_records(store, configured)  # the org's name once joined
                 behaviours = list_behaviours(store)
                 empty = not has_real_records(store)
                 warnings = list(store.warnings)
@@ -104,12 +117,19 @@ class FloorcoachApp(App[int]):
         self.ready = True
         self.records_changed()  # the database is open: every screen loads what it shows
         self.live_refresh = LiveRefresh.start(self)  # and what other processes write, live
+        self._start_org_sync()
         self._reliability_notices(warnings)
         self.run_worker(self._warm_up, thread=True, group="warm-up", exit_on_error=False)
         if empty:
             from floorcoach.screens.welcome import WelcomeScreen
 
             self.push_screen(WelcomeScreen())
+
+    def _start_org_sync(self) -> None:
+        """On a device that joined an organisation only: nothing for anyone else."""
+        from floorcoach.widgets.sync_state import BackgroundSync
+
+        self.org_sync = BackgroundSync.start(self)
 
     def _warm_up(self) -> None:
         """After the first screen: import the other screens, then settle the collector."""
@@ -120,6 +140,8 @@ class FloorcoachApp(App[int]):
         self.collector.stop()
         if self.live_refresh is not None:
             self.live_refresh.stop()
+        if self.org_sync is not None:
+            self.org_sync.stop()
 
     def _reliability_notices(self, store_warnings: list[str]) -> None:
         """Warn about a network file system or what the store found on opening the file;
@@ -168,6 +190,8 @@ class FloorcoachApp(App[int]):
         kinds = frozenset(kinds)
         if self.live_refresh is not None:
             self.live_refresh.absorb()  # announced here: not again when the watch sees it
+        if self.org_sync is not None:
+            self.org_sync.records_changed()  # a save: push it when the server is reachable
         for screen in self.screen_stack:
             screen.post_message(RecordsChanged(kinds, employee_id=employee_id, erased=erased))
 
@@ -269,6 +293,23 @@ class FloorcoachApp(App[int]):
 
     # --- actions reachable from anywhere ------------------------------------------------
 
+    async def action_quit(self) -> None:
+        """ctrl+q: quit at once; a half-filled form's draft is written first, and the line
+        left in the terminal says it was kept, so quitting never looks like losing it."""
+        from rich.text import Text
+
+        from floorcoach.widgets.record_form import RecordForm
+
+        forms = [screen for screen in self.screen_stack if isinstance(screen, RecordForm)]
+        kept = [label for form in forms if (label := form.keep_draft())]
+        message = None
+        if kept:
+            message = Text(
+                f"floorcoach: draft kept: your unsaved {'; '.join(kept)}. "
+                "It comes back when you open that form again."
+            )
+        self.exit(message=message)
+
     def action_log_observation(self, employee: Employee | None = None) -> None:
         from floorcoach.screens.observation_form import ObservationForm
 
@@ -278,10 +319,36 @@ class FloorcoachApp(App[int]):
         self.push_screen(ObservationForm(employee=employee))
 
     def action_log_again(self) -> None:
-        if self.last_employee is None:
-            self.notify("Log an observation first; then this repeats it for the same person.")
+        """Another observation of the person observed last: in this session, or after a
+        restart the person of the observation logged last today (the list on view)."""
+        if self.last_employee is not None:
+            self.action_log_observation(self.last_employee)
             return
-        self.action_log_observation(self.last_employee)
+        if not self.ready:
+            self.notify("Still opening the database…", timeout=3)
+            return
+        from floorcoach import clock
+
+        today = clock.today()
+
+        def last_logged_today(store) -> Employee | None:
+            from floorcoach.employees import get_employee
+            from floorcoach.observations import observations_on
+
+            logged = observations_on(store, today)
+            if not logged:
+                return None
+            latest = max(logged, key=lambda observation: observation.created_at)
+            return get_employee(store, latest.employee_id)
+
+        def found(employee: Employee | None) -> None:
+            if employee is None:
+                self.notify("Log an observation first; then this repeats it for the same person.")
+                return
+            self.last_employee = employee
+            self.action_log_observation(employee)
+
+        self.run_db(last_logged_today, done=found)
 
     def offer_undo(self, observation: Observation) -> float:
         """For `UNDO_S` seconds after "Saved", ctrl+z deletes that observation again;
@@ -334,6 +401,20 @@ class FloorcoachApp(App[int]):
             self.notify("Still opening the database…", timeout=3)
             return
         self.push_screen(getattr(module, class_name)(*args))
+
+    def action_jump(self, target: str, *args: str) -> None:
+        """Go to a top-level screen (`module:Class`) from the palette: it replaces the
+        screens above home rather than stacking on them, so one Escape leads home.
+
+        A form with something typed in it stays: the new screen opens over it, and Escape
+        comes back to it.
+        """
+        if not self.ready:
+            self.notify("Still opening the database…", timeout=3)
+            return
+        while len(self.screen_stack) > 2 and not getattr(self.screen, "is_dirty", False):
+            self.pop_screen()
+        self.action_push(target, *args)
 
     def action_show_keys(self) -> None:
         """`?`: every key of the screen on view (widgets/keys_help.py)."""

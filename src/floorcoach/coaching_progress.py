@@ -267,7 +267,9 @@ def recognition_by_employee(
 
 
 def describe_ratio(recognition: int, correction: int) -> str:
-    """`Recognition 6 : correction 2 (3.0 to 1)` — worded for a supervisor."""
+    """`Recognition 6 : correction 2 (3 recognitions for every correction)`: the two counts
+    (defined in `recognition_counts` and docs/coaching.md), then what they mean in words,
+    never a bare "3.0 to 1"."""
     text = f"Recognition {recognition} : correction {correction}"
     if recognition == 0 and correction == 0:
         return text + " (nothing yet)"
@@ -275,7 +277,21 @@ def describe_ratio(recognition: int, correction: int) -> str:
         return text + " (all recognition)"
     if recognition == 0:
         return text + " (no recognition yet)"
-    return text + f" ({recognition / correction:.1f} to 1)"
+    return text + f" ({ratio_in_words(recognition, correction)})"
+
+
+def ratio_in_words(recognition: int, correction: int) -> str:
+    """`3 recognitions for every correction`, `1 recognition for every 2.5 corrections`:
+    the larger count per one of the smaller, to one decimal, said the way round it is."""
+    if recognition >= correction:
+        times = _one_decimal(recognition / correction)
+        return f"{times} recognition{'s' * (times != '1')} for every correction"
+    times = _one_decimal(correction / recognition)
+    return f"1 recognition for every {times} corrections"
+
+
+def _one_decimal(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
 
 
 # --- the carry-forward agenda --------------------------------------------------------------

@@ -10,6 +10,7 @@ itself goes to stdout.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def _rows(count: int) -> str:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from floorcoach import export
-    from floorcoach.cli.shared import EXIT_OK, CliError, open_store
+    from floorcoach.cli.shared import EXIT_OK, CliError, open_store, team_named
     from floorcoach.employees import find_employee
 
     try:
@@ -89,6 +90,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         else Path(args.out or export.default_filename(args.kind, date_from, date_to, args.format))
     )
     with open_store(args) as store:
+        # `fashion` is the roster's "Fashion", as for every other command. No active team
+        # by that name: the export's own check (people who have left count too) exports
+        # that team as typed or refuses, naming the teams.
+        team = args.team
+        with contextlib.suppress(CliError):
+            team = team_named(store, team)
         employee_id = None
         if args.employee is not None:
             employee_id = find_employee(store, args.employee).id
@@ -97,7 +104,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         filters = {
             "date_from": date_from,
             "date_to": date_to,
-            "team": args.team,
+            "team": team,
             "employee_id": employee_id,
             "story": args.story,
             "cause": args.cause,

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from floorcoach.cli.shared import (
     EXIT_OK,
+    CliError,
     open_store,
     supervisor_name,
+    team_named,
     write_rows,
 )
 
@@ -17,7 +19,7 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
     from floorcoach.roster import import_roster
 
     with open_store(args) as store:
-        result = import_roster(store, Path(args.file), by=supervisor_name())
+        result = import_roster(store, Path(args.file), by=supervisor_name(store))
     print(f"{args.file}: {result.summary()}")
     return EXIT_OK
 
@@ -26,7 +28,15 @@ def cmd_roster_list(args: argparse.Namespace) -> int:
     from floorcoach.employees import list_employees
 
     with open_store(args) as store:
-        employees = list_employees(store, team=args.team, include_inactive=args.all)
+        team = args.team
+        try:  # `fashion` is the roster's "Fashion", as for every other command
+            team = team_named(store, team)
+        except CliError:
+            if not args.all:
+                raise
+            # --all: a team whose people have all left is no active team, but is listed
+            # by its exact name
+        employees = list_employees(store, team=team, include_inactive=args.all)
     header = ("employee_ref", "name", "team", "active", "employee_id")
     rows = [
         (e.employee_ref, e.name, e.team, "true" if e.active else "false", e.id) for e in employees

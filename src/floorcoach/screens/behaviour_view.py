@@ -36,6 +36,7 @@ class BehaviourViewScreen(TeamPeriodScreen, Screen):
             "Behaviour trends",
             "Team-wide met-rate per behaviour over weeks, slipping behaviours first",
             rank=100,
+            action="jump('behaviour_view:BehaviourViewScreen')",  # from the palette: replaces, not stacks
         ),
     )
 

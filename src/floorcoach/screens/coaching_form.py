@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from floorcoach import clock
 from floorcoach.models import (
@@ -35,6 +35,7 @@ from floorcoach.widgets.behaviour_picker import BehaviourPicker
 from floorcoach.widgets.checkbox import TickBox
 from floorcoach.widgets.employee_picker import EmployeePicker
 from floorcoach.widgets.key_choice import Choice, KeyChoice
+from floorcoach.widgets.keys_help import choice_keys
 from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.record_form import RecordForm
 from floorcoach.widgets.records_changed import Records
@@ -47,6 +48,17 @@ FOLLOW_UP_PICKS = [
     Choice(("2",), "14", "2 weeks"),
     Choice(("4",), "28", "4 weeks"),
 ]
+
+# What the fields read as they are typed (not bindings): listed by `?` (widgets/keys_help.py).
+_KIND_KEYS, _KIND_LABELS = choice_keys(KINDS)
+_FOLLOW_UP_KEYS, _FOLLOW_UP_LABELS = choice_keys(FOLLOW_UP_PICKS)
+TYPED_KEYS = (
+    ("type, Enter", "find the employee (name or ref), then filter the behaviours"),
+    ("1–9", "add or remove the behaviour with that number (two digits too)"),
+    (_KIND_KEYS, f"kind: {_KIND_LABELS}"),
+    (_FOLLOW_UP_KEYS, f"follow up in {_FOLLOW_UP_LABELS}"),
+    ("Enter", "on to the next field; in the private note or When it saves"),
+)
 
 
 def suggested_kind(observation: Observation) -> str:
@@ -71,13 +83,29 @@ class CoachingForm(RecordForm, Screen):
         ),
     )
 
+    TYPED_KEYS = TYPED_KEYS
     DISCARD_QUESTION = "Discard this coaching note? What you typed will be lost."
     RECORDS = frozenset({Records.COACHING, Records.FOLLOW_UPS})
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save-coaching", priority=True),
         Binding("escape", "cancel", "Back", id="cancel-coaching"),
-        Binding("ctrl+e", "change_employee", "Change employee", id="coaching-change-employee"),
-        Binding("ctrl+b", "change_behaviours", "Add/remove behaviour", id="coaching-behaviours"),
+        # Short labels, so the footer keeps `?` at 80 columns (the tooltip is what `?` says);
+        # priority: ctrl+e changes the employee from a text field too.
+        Binding(
+            "ctrl+e",
+            "change_employee",
+            "Employee",
+            id="coaching-change-employee",
+            tooltip="change the employee",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+b",
+            "change_behaviours",
+            "Behaviours",
+            id="coaching-behaviours",
+            tooltip="add or remove a behaviour",
+        ),
     ]
 
     def __init__(
@@ -176,7 +204,7 @@ class CoachingForm(RecordForm, Screen):
         self.query_one("#action", Input).value = session.agreed_action
         self.query_one("#due-pick", KeyChoice).clear()
         self.query_one("#due", Input).value = session.follow_up_due.isoformat()
-        self.query_one("#acknowledged", Checkbox).value = session.acknowledged
+        self.query_one("#acknowledged", TickBox).value = session.acknowledged
         self.query_one("#comment", Input).value = session.employee_comment
         self.query_one("#private-note", Input).value = session.private_note or ""
         local = clock.to_local(session.held_at)
@@ -352,7 +380,7 @@ class CoachingForm(RecordForm, Screen):
             self.query_one("#said", Input).value,
             self.query_one("#action", Input).value,
             self.query_one("#due", Input).value.strip(),
-            self.query_one("#acknowledged", Checkbox).value,
+            self.query_one("#acknowledged", TickBox).value,
             self.query_one("#comment", Input).value,
             self.query_one("#private-note", Input).value,
             self.query_one("#when", Input).value.strip(),
@@ -399,7 +427,7 @@ class CoachingForm(RecordForm, Screen):
                 agreed_action=self.query_one("#action", Input).value,
                 follow_up_due=due,
                 held_at=when,
-                acknowledged=self.query_one("#acknowledged", Checkbox).value,
+                acknowledged=self.query_one("#acknowledged", TickBox).value,
                 employee_comment=self.query_one("#comment", Input).value,
                 private_note=self.query_one("#private-note", Input).value,
                 observation_ids=self.observation_ids,
@@ -469,7 +497,7 @@ class CoachingForm(RecordForm, Screen):
             "said": self.query_one("#said", Input).value,
             "action": self.query_one("#action", Input).value,
             "due": self.query_one("#due", Input).value,
-            "acknowledged": self.query_one("#acknowledged", Checkbox).value,
+            "acknowledged": self.query_one("#acknowledged", TickBox).value,
             "comment": self.query_one("#comment", Input).value,
             "private_note": self.query_one("#private-note", Input).value,
             "observation_ids": list(self.observation_ids),
@@ -486,8 +514,10 @@ class CoachingForm(RecordForm, Screen):
         fields = draft.fields
         drafted = fields.get("employee")
         if drafted and self.editing is None:
+            # A new note is about what is still open with them: the carry-forward comes
+            # back with the draft (only a correction of a past session goes without it).
             with suppress(ValueError):
-                self._set_employee(Employee.model_validate(drafted), load_agenda=False)
+                self._set_employee(Employee.model_validate(drafted))
         self.behaviours = []
         for behaviour_id in fields.get("behaviour_ids") or []:
             behaviour = self._behaviour(str(behaviour_id))
@@ -506,6 +536,6 @@ class CoachingForm(RecordForm, Screen):
             ("private_note", "#private-note"),
         ):
             self.query_one(selector, Input).value = str(fields.get(field) or "")
-        self.query_one("#acknowledged", Checkbox).value = bool(fields.get("acknowledged"))
+        self.query_one("#acknowledged", TickBox).value = bool(fields.get("acknowledged"))
         self.observation_ids = [str(i) for i in fields.get("observation_ids") or []]
         self.query_one("#said").focus()

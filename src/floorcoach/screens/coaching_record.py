@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from floorcoach import clock
 from floorcoach.safe_text import safe_text
 from floorcoach.widgets.close_follow_up import close_by_hand
+from floorcoach.widgets.read_only import unless_read_only
 from floorcoach.widgets.record_text import outcome_text
 from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import measure_now
@@ -45,9 +46,16 @@ class CoachingRecordScreen(ShowsRecords, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back-from-coaching"),
         Binding("e", "edit", "Edit", id="edit-coaching"),
-        Binding("x", "close_follow_up", "Close follow-up by hand", id="record-close-follow-up"),
+        # Short labels: the footer fits 80 columns with `?` (the tooltip is what `?` says).
+        Binding(
+            "x",
+            "close_follow_up",
+            "Close by hand",
+            id="record-close-follow-up",
+            tooltip="close a follow-up by hand",
+        ),
         Binding("h", "history", "History", id="coaching-history"),
-        Binding("delete,ctrl+d", "delete", "Delete", id="delete-coaching"),
+        Binding("delete,ctrl+d", "delete", "Delete", id="delete-coaching", show=False),
     ]
 
     # The session, its follow-ups, did it stick, the linked observations, the names.
@@ -170,6 +178,10 @@ class CoachingRecordScreen(ShowsRecords, Screen):
         return follow_ups[min(table.cursor_row, len(follow_ups) - 1)]
 
     def action_edit(self) -> None:
+        if self.session is not None:  # another supervisor's session (pulled) says so first
+            unless_read_only(self.app, "coaching_session", self.session.id, self._edit)
+
+    def _edit(self) -> None:
         from floorcoach.screens.coaching_form import CoachingForm
 
         if self.session is not None:
@@ -197,6 +209,10 @@ class CoachingRecordScreen(ShowsRecords, Screen):
         )
 
     def action_delete(self) -> None:
+        if self.session is not None:  # another supervisor's session (pulled) says so first
+            unless_read_only(self.app, "coaching_session", self.session.id, self._delete)
+
+    def _delete(self) -> None:
         from floorcoach.coaching import delete_coaching
 
         session = self.session

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from floorcoach import clock
 from floorcoach.models import Employee, Observation
 from floorcoach.safe_text import safe_text
+from floorcoach.widgets.read_only import unless_read_only
 from floorcoach.widgets.record_text import outcome_text
 from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import Column, FittedTable
@@ -210,8 +211,13 @@ class EmployeePage(ShowsRecords, Screen):
         from floorcoach.screens.observation_form import ObservationForm
 
         observation = self._selected()
-        if observation is not None:
-            self.app.push_screen(ObservationForm(editing=observation))
+        if observation is not None:  # another supervisor's (pulled) says so, not a form
+            unless_read_only(
+                self.app,
+                "observation",
+                observation.id,
+                lambda: self.app.push_screen(ObservationForm(editing=observation)),
+            )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         entry = self._selected_entry()
@@ -235,6 +241,11 @@ class EmployeePage(ShowsRecords, Screen):
         )
 
     def action_delete(self) -> None:
+        observation = self._selected()
+        if observation is not None:  # another supervisor's (pulled) says so first
+            unless_read_only(self.app, "observation", observation.id, self._delete)
+
+    def _delete(self) -> None:
         from floorcoach.observations import delete_observation
 
         observation = self._selected()

@@ -30,7 +30,7 @@ class EmployeesScreen(ShowsRecords, Screen):
             "Employees",
             "The roster: search, add, edit, deactivate",
             rank=40,
-            action="show_employees",
+            action="jump('employees:EmployeesScreen')",  # from the palette: replaces
         ),
     )
 
@@ -43,11 +43,24 @@ class EmployeesScreen(ShowsRecords, Screen):
         Binding("i", "app.import_roster", "Import CSV", id="import-roster"),
         Binding("o", "log", "Log", id="log-for-employee"),
         Binding("slash", "search", "Search", id="search"),
-        Binding("down", "to_list", "List", id="to-list", show=False),
+        Binding(
+            "down",
+            "to_list",
+            "List",
+            id="to-list",
+            show=False,
+            tooltip="from the search to the list, where its keys act",
+        ),
         Binding("ctrl+r", "toggle_inactive", "Inactive", id="show-inactive"),
         # Before the search box's own ctrl+x (cut): erasing must work from where typing is.
         Binding("ctrl+x", "erase", "Erase", id="erase-employee", priority=True),
     ]
+
+    # What the search box reads as it is typed (not a binding): listed by `?`.
+    TYPED_KEYS = (
+        ("type", "search name or ref (the screen opens in the search box)"),
+        ("Enter", "from the search to the list, as ↓ does"),
+    )
 
     SHOWS = frozenset({Records.EMPLOYEES})
     # The one-letter keys: typed into the search box they are a search, never a command.

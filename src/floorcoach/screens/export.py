@@ -20,7 +20,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import (
     Button,
-    Checkbox,
     Footer,
     Header,
     Input,
@@ -33,6 +32,7 @@ from textual.widgets import (
 from floorcoach import export
 from floorcoach.safe_text import safe_text
 from floorcoach.store import StoreError
+from floorcoach.widgets.checkbox import TickBox
 from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.records_changed import ShowsRecords
 
@@ -46,6 +46,7 @@ class ExportScreen(ShowsRecords, Screen):
             "Export CSV for HR",
             "Observations or the weekly summary as CSV, by dates, team or employee",
             rank=140,
+            action="jump('export:ExportScreen')",  # from the palette: replaces, not stacks
         ),
     )
 
@@ -70,7 +71,7 @@ class ExportScreen(ShowsRecords, Screen):
         kinds = [(spec.label, kind) for kind, spec in export.EXPORTS.items()]
         yield Header()
         with Vertical(id="export-form"):
-            yield Static("Export CSV for HR", classes="panel-title")
+            yield Static("Export for HR: CSV or Excel workbook", classes="panel-title")
             with Horizontal(classes="export-row"):
                 yield Label("Export", classes="export-label")
                 yield Select(kinds, value=kinds[0][1], allow_blank=False, id="export-kind")
@@ -90,7 +91,7 @@ class ExportScreen(ShowsRecords, Screen):
             with Horizontal(classes="export-row"):
                 yield Label("File", classes="export-label")
                 yield Input(id="export-path")
-            yield Checkbox("For Excel (adds a byte-order mark)", id="export-excel")
+            yield TickBox("For Excel (adds a byte-order mark)", id="export-excel")
             yield Static("", id="export-preview")
             yield ProgressBar(id="export-progress", show_eta=False)
             yield Static("", id="export-status")
@@ -103,7 +104,7 @@ class ExportScreen(ShowsRecords, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "Export CSV for HR"
+        self.sub_title = "Export for HR"
         self.query_one("#export-progress", ProgressBar).display = False
         self.query_one("#export-copy", Button).display = False
         self.app.run_db(export.suggested_folder, done=self._in_folder, group="export-folder")
@@ -147,7 +148,7 @@ class ExportScreen(ShowsRecords, Screen):
     def _suggest_name(self) -> None:
         """Keep the file name in step with the choices until the user types their own."""
         path_input = self.query_one("#export-path", Input)
-        self.query_one("#export-excel", Checkbox).display = self._format() == "csv"
+        self.query_one("#export-excel", TickBox).display = self._format() == "csv"
         if self._folder is None:  # the folder is still being read
             return
         try:
@@ -178,7 +179,7 @@ class ExportScreen(ShowsRecords, Screen):
 
     @on(Select.Changed)
     @on(Input.Changed)
-    @on(Checkbox.Changed)
+    @on(TickBox.Changed)
     def _choices_changed(self, event) -> None:
         if getattr(event, "input", None) is not None and event.input.id == "export-path":
             return
@@ -241,7 +242,7 @@ class ExportScreen(ShowsRecords, Screen):
         path = Path(path_text).expanduser().resolve()
         kind, team, fmt = self._kind(), self._team(), self._format()
         who = self.query_one("#export-employee", Input).value.strip()
-        excel = self.query_one("#export-excel", Checkbox).value and fmt == "csv"
+        excel = self.query_one("#export-excel", TickBox).value and fmt == "csv"
         self.query_one("#export-copy", Button).display = False
         bar = self.query_one("#export-progress", ProgressBar)
         self.writing, self._cancel, self._rows_done = True, False, 0

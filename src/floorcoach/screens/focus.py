@@ -23,6 +23,7 @@ from floorcoach.safe_text import safe_text
 from floorcoach.widgets.confirm import ConfirmDialog
 from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.picker_input import PickerInput, move_highlight
+from floorcoach.widgets.read_only import unless_read_only
 from floorcoach.widgets.records_changed import Records, ShowsRecords
 from floorcoach.widgets.table_fill import measure_now
 from floorcoach.widgets.team_select import TeamSelect
@@ -44,14 +45,16 @@ class FocusScreen(ShowsRecords, Screen):
             "Focus behaviours",
             "Set 1-3 behaviours for a team (or everyone) to work on, with start and end dates",
             rank=130,
+            action="jump('focus:FocusScreen')",  # from the palette: replaces, not stacks
         ),
     )
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("n", "new", "New focus", id="new-focus"),
-        Binding("e", "edit", "Change", id="edit-focus"),
-        Binding("x", "end", "End today", id="end-focus"),
+        # Short labels: the footer fits 80 columns with `?` (the tooltip is what `?` says).
+        Binding("n", "new", "New", id="new-focus", tooltip="a new focus"),
+        Binding("e", "edit", "Change", id="edit-focus", tooltip="change the selected focus"),
+        Binding("x", "end", "End", id="end-focus", tooltip="end the selected focus today"),
         Binding("delete,ctrl+d", "delete", "Delete", id="delete-focus", show=False),
         Binding("h", "history", "History", id="focus-history"),
     ]
@@ -123,8 +126,13 @@ class FocusScreen(ShowsRecords, Screen):
 
     def action_edit(self) -> None:
         period = self._selected()
-        if period is not None:
-            self.app.push_screen(FocusForm(editing=period))
+        if period is not None:  # one set by someone else (pulled) is read-only: says so
+            unless_read_only(
+                self.app,
+                "focus_period",
+                period.id,
+                lambda: self.app.push_screen(FocusForm(editing=period)),
+            )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_edit()
@@ -197,6 +205,11 @@ class FocusForm(Screen):
         Binding("ctrl+s", "save", "Save", id="save-focus", priority=True),
         Binding("escape", "cancel", "Back", id="cancel-focus"),
     ]
+    # What the behaviour filter reads as it is typed (not bindings): listed by `?`.
+    TYPED_KEYS = (
+        ("type, ↑ ↓, Enter", "filter the behaviours, move, choose or unchoose one (1–3)"),
+        ("Tab", "on to the dates and the note"),
+    )
 
     def __init__(self, editing=None) -> None:
         super().__init__()

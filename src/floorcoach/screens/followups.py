@@ -41,6 +41,7 @@ class FollowUpsScreen(ShowsRecords, Screen):
             "Follow-ups",
             "Coaching follow-ups: overdue, due today, upcoming (f on the home screen)",
             rank=80,
+            action="jump('followups:FollowUpsScreen')",  # from the palette: replaces, not stacks
         ),
     )
 

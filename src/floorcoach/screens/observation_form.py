@@ -15,14 +15,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Header, Input, OptionList, Static
+from textual.widgets import Footer, Header, Input, OptionList, Static
 
 from floorcoach import clock
 from floorcoach.models import Behaviour, Cause, Employee, Observation, Outcome
 from floorcoach.safe_text import safe_text
 from floorcoach.widgets.behaviour_picker import BehaviourPicker
+from floorcoach.widgets.checkbox import TickBox
 from floorcoach.widgets.employee_picker import EmployeePicker
 from floorcoach.widgets.key_choice import KeyChoice
+from floorcoach.widgets.keys_help import choice_keys
 from floorcoach.widgets.palette_entry import PaletteEntry
 from floorcoach.widgets.record_form import RecordForm
 from floorcoach.widgets.records_changed import Records
@@ -36,6 +38,17 @@ from floorcoach.widgets.vocabulary_keys import (
 
 OUTCOMES = key_choices(OUTCOME_KEYS)
 CAUSES = key_choices(CAUSE_KEYS, not_sure=CAUSE_NOT_SURE)
+
+# What the fields read as they are typed (not bindings): listed by `?` (widgets/keys_help.py).
+_OUTCOME_KEYS, _OUTCOME_LABELS = choice_keys(OUTCOMES)
+_CAUSE_KEYS, _CAUSE_LABELS = choice_keys(CAUSES)
+TYPED_KEYS = (
+    ("type, Enter", "find the employee (name or ref), then filter the behaviours; Enter picks"),
+    ("1–9", "pick the behaviour with that number (two digits too: 1 2 is 12)"),
+    (_OUTCOME_KEYS, f"outcome: {_OUTCOME_LABELS}"),
+    (_CAUSE_KEYS, f"cause of a miss: {_CAUSE_LABELS}"),
+    ("Enter", "save, from the outcome, the cause, the note or When"),
+)
 
 
 class ObservationForm(RecordForm, Screen):
@@ -56,15 +69,32 @@ class ObservationForm(RecordForm, Screen):
         ),
     )
 
+    TYPED_KEYS = TYPED_KEYS
     DISCARD_QUESTION = "Discard this observation? What you typed will be lost."
     # A new or corrected observation can check (or uncheck) a coaching follow-up.
     RECORDS = frozenset({Records.OBSERVATIONS, Records.FOLLOW_UPS})
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save", priority=True),
         Binding("escape", "cancel", "Back", id="cancel"),
-        Binding("ctrl+t", "toggle_story", "Story", id="story"),
-        Binding("ctrl+e", "change_employee", "Change employee", id="change-employee"),
-        Binding("ctrl+b", "change_behaviour", "Change behaviour", id="change-behaviour"),
+        # Not in the footer: the box itself says "(ctrl+t)", and `?` lists it.
+        Binding("ctrl+t", "toggle_story", "Story", id="story", show=False),
+        # Short labels, so the footer keeps `?` at 80 columns (the tooltip is what `?` says);
+        # priority: ctrl+e changes the employee from the note too, not only off the fields.
+        Binding(
+            "ctrl+e",
+            "change_employee",
+            "Employee",
+            id="change-employee",
+            tooltip="change the employee",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+b",
+            "change_behaviour",
+            "Behaviour",
+            id="change-behaviour",
+            tooltip="change the behaviour",
+        ),
     ]
 
     def __init__(
@@ -99,13 +129,13 @@ class ObservationForm(RecordForm, Screen):
                 yield Static("Outcome", classes="field-label")
                 yield KeyChoice(OUTCOMES, id="outcome")
                 yield Static("Cause of the miss", classes="field-label", id="cause-label")
-                yield KeyChoice(CAUSES, id="cause")
+                yield KeyChoice(CAUSES, id="cause", types_on=True)
                 yield Static("Note (what happened) — Enter saves", classes="field-label")
                 # Not selected on focus: the next letter typed adds to the note, never replaces it.
                 yield Input(
                     placeholder="optional", id="note", max_length=20_000, select_on_focus=False
                 )
-                yield Checkbox("Story worth sharing (ctrl+t)", id="story")
+                yield TickBox("Story worth sharing (ctrl+t)", id="story")
                 yield Static("When", classes="field-label")
                 yield Input(value="now", placeholder="now, 14:30 or 2026-11-24 14:30", id="when")
                 yield Static("", id="status")
@@ -145,7 +175,7 @@ class ObservationForm(RecordForm, Screen):
             cause = self.query_one("#cause", KeyChoice)
             cause._chosen_once, cause.selected = True, obs.cause.value if obs.cause else None
         self.query_one("#note", Input).value = obs.note
-        self.query_one("#story", Checkbox).value = obs.story
+        self.query_one("#story", TickBox).value = obs.story
         local = clock.to_local(obs.observed_at)
         self.query_one("#when", Input).value = f"{local:%Y-%m-%d %H:%M}"
         self.query_one("#outcome").focus()
@@ -306,7 +336,7 @@ class ObservationForm(RecordForm, Screen):
         self.action_save()
 
     def action_toggle_story(self) -> None:
-        story = self.query_one("#story", Checkbox)
+        story = self.query_one("#story", TickBox)
         story.value = not story.value
 
     # --- save / cancel ---------------------------------------------------------------------
@@ -320,7 +350,7 @@ class ObservationForm(RecordForm, Screen):
             outcome.selected if outcome.has_choice else "",
             cause.selected if cause.has_choice else "",
             self.query_one("#note", Input).value,
-            self.query_one("#story", Checkbox).value,
+            self.query_one("#story", TickBox).value,
             self.query_one("#when", Input).value.strip(),
             self.query_one(EmployeePicker).search_text if self.employee is None else "",
         )
@@ -359,7 +389,7 @@ class ObservationForm(RecordForm, Screen):
                 outcome=outcome.selected,
                 cause=cause.selected if outcome.selected == "missed" else None,
                 note=self.query_one("#note", Input).value,
-                story=self.query_one("#story", Checkbox).value,
+                story=self.query_one("#story", TickBox).value,
                 observed_at=when,
             )
         except ValidationError as exc:
@@ -473,7 +503,7 @@ class ObservationForm(RecordForm, Screen):
             "cause_chosen": cause.has_choice,
             "cause": cause.selected if cause.has_choice else None,
             "note": self.query_one("#note", Input).value,
-            "story": self.query_one("#story", Checkbox).value,
+            "story": self.query_one("#story", TickBox).value,
             "employee_filter": self.query_one(EmployeePicker).search_text,
         }
 
@@ -511,7 +541,7 @@ class ObservationForm(RecordForm, Screen):
             cause.selected = drafted_cause.value if drafted_cause is not None else None
             cause.refresh()
         self.query_one("#note", Input).value = str(fields.get("note") or "")
-        self.query_one("#story", Checkbox).value = bool(fields.get("story"))
+        self.query_one("#story", TickBox).value = bool(fields.get("story"))
         if self.employee is None:
             self.query_one(EmployeePicker).focus_search()
         elif self.behaviour is None:

@@ -39,6 +39,7 @@ class ProcessIssuesScreen(TeamPeriodScreen, Screen):
             "Process issues",
             "Misses caused by the system, by behaviour and week, with their notes",
             rank=110,
+            action="jump('process_issues:ProcessIssuesScreen')",  # from the palette: replaces, not stacks
         ),
     )
 

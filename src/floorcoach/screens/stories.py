@@ -43,6 +43,7 @@ class StoriesScreen(TeamPeriodScreen, Screen):
             "Stories",
             "Observations flagged as stories worth sharing",
             rank=120,
+            action="jump('stories:StoriesScreen')",  # from the palette: replaces, not stacks
         ),
     )
 

@@ -142,6 +142,7 @@ class TeamReviewScreen(ShowsRecords, Screen):
             "Team review",
             "A team's week: met-rate, change, who was not observed (r on the home screen)",
             rank=90,
+            action="jump('team_review:TeamReviewScreen')",  # from the palette: replaces, not stacks
         ),
     )
 

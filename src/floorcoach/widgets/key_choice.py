@@ -67,10 +67,17 @@ class KeyChoice(Widget, can_focus=True):
         def control(self) -> KeyChoice:
             return self.widget
 
-    def __init__(self, choices: list[Choice], **kwargs) -> None:
+    def __init__(self, choices: list[Choice], *, types_on: bool = False, **kwargs) -> None:
+        """`types_on`: the form moves the focus to the next field on `TypedOn` (the cause
+        row starts the note), so the rest of a burst of typing belongs there too."""
         super().__init__(**kwargs)
         self.choices = choices
         self._chosen_once = False
+        self._types_on = types_on
+        # Set once a character has gone on to the next field: the keys typed in the same
+        # burst, before the focus gets there, go on too (a note starting "rus…" must not
+        # choose `u` and `s`). Cleared when the row is focused again.
+        self._typing_on = False
 
     def render(self) -> Text:
         text = Text()
@@ -98,7 +105,15 @@ class KeyChoice(Widget, can_focus=True):
     def has_choice(self) -> bool:
         return self._chosen_once
 
+    def on_focus(self) -> None:
+        self._typing_on = False
+
     def on_key(self, event: events.Key) -> None:
+        if self._typing_on and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.TypedOn(self, event.character))
+            return
         for choice in self.choices:
             if event.key in choice.keys or (event.character and event.character in choice.keys):
                 event.stop()
@@ -113,4 +128,5 @@ class KeyChoice(Widget, can_focus=True):
         elif event.is_printable and event.character:
             event.stop()
             event.prevent_default()
+            self._typing_on = self._types_on
             self.post_message(self.TypedOn(self, event.character))

@@ -1,7 +1,9 @@
-"""`?`: every key of the screen you are on, and the keys that work everywhere.
+"""`?` (or F2): every key of the screen you are on, and the keys that work everywhere.
 
 Footers fit 80 columns, so they show the keys a supervisor needs most; this list shows
-all of them, read from the screen's own bindings so it can never fall behind them.
+all of them, read from the screen's own bindings so it can never fall behind them, and
+the keys its fields read as they are typed (a form's digits and letters), which the
+screen names in `TYPED_KEYS` from the same lists its fields use.
 """
 
 from __future__ import annotations
@@ -12,6 +14,15 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+
+
+def choice_keys(choices, *, between: str = " / ") -> tuple[str, str]:
+    """(`m / x / e`, `met / missed / exceeded`): a KeyChoice's keys as one `TYPED_KEYS`
+    line, from the very choices the field offers."""
+    return (
+        between.join(choice.keys[0] for choice in choices),
+        " / ".join(choice.label for choice in choices),
+    )
 
 
 def screen_keys(screen: Screen) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -48,9 +59,9 @@ def screen_keys(screen: Screen) -> tuple[list[tuple[str, str]], list[tuple[str, 
 
 
 class KeysHelp(ModalScreen[None]):
-    """The keys of `screen`; Escape, `?` or `q` closes it."""
+    """The keys of `screen`; Escape, `?`, `q` or F2 closes it."""
 
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="close-keys")]
+    BINDINGS = [Binding("escape,question_mark,q,f2", "close", "Close", id="close-keys")]
 
     DEFAULT_CSS = """
     KeysHelp #keys-list {
@@ -67,19 +78,26 @@ class KeysHelp(ModalScreen[None]):
     def __init__(self, screen: Screen) -> None:
         super().__init__()
         self.here, self.everywhere = screen_keys(screen)
+        self.typed: list[tuple[str, str]] = list(getattr(screen, "TYPED_KEYS", ()))
         palette = getattr(screen, "PALETTE", ())
         self.title_text = palette[0].title if palette else screen.sub_title
 
     def compose(self) -> ComposeResult:
         text = Text()
         text.append(f"Keys: {self.title_text}\n", style="bold")
-        for heading, keys in (("Here", self.here), ("Everywhere", self.everywhere)):
+        for heading, keys in (
+            ("Here", self.here),
+            ("While filling in", self.typed),
+            ("Everywhere", self.everywhere),
+        ):
+            if not keys:
+                continue
             text.append(f"\n{heading}\n", style="bold")
             width = max((len(k) for k, _ in keys), default=0)
             for key, does in keys:
                 text.append(f"  {key.ljust(width)}  ", style="bold")
                 text.append(f"{does}\n")
-        text.append("\nEscape or ? closes this list", style="dim")
+        text.append("\nEscape, ? or F2 closes this list", style="dim")
         with VerticalScroll(id="keys-list"):
             yield Static(text, id="keys-text")
 

@@ -163,13 +163,7 @@ class RecordForm:
                 lambda: writer.discard(ticket), thread=True, group="draft", exit_on_error=False
             )
             return
-        fields: dict[str, Any] = {
-            "employee": self.employee.model_dump() if self.employee else None,
-            "when": self.query_one("#when", Input).value,
-            "opened_at": clock.utc_text(self._opened_at),
-            "editing_version": self.editing.version if self.editing else None,
-            **self._draft_fields(),
-        }
+        fields = self._draft_payload()
         employee_id, label = self._draft_employee_id(), self._draft_label()
         self.run_worker(
             lambda: writer.save(ticket, fields, employee_id=employee_id, label=label),
@@ -177,6 +171,34 @@ class RecordForm:
             group="draft",
             exit_on_error=False,
         )
+
+    def _draft_payload(self) -> dict[str, Any]:
+        return {
+            "employee": self.employee.model_dump() if self.employee else None,
+            "when": self.query_one("#when", Input).value,
+            "opened_at": clock.utc_text(self._opened_at),
+            "editing_version": self.editing.version if self.editing else None,
+            **self._draft_fields(),
+        }
+
+    def keep_draft(self) -> str | None:
+        """The app is quitting: write the draft now, not half a second from now, so what
+        was typed last is kept too; returns what was kept (the draft's label), or None
+        when nothing was typed. Runs on the UI thread: one small file, synced."""
+        if self._drafts is None or self._saving or not self.is_dirty:
+            return None
+        label = self._draft_label()
+        try:
+            self._drafts.save(
+                self._drafts.ticket(),
+                self._draft_payload(),
+                employee_id=self._draft_employee_id(),
+                label=label,
+            )
+        except OSError:
+            return None  # not kept: say nothing rather than promise it
+        self._draft_state = self._state()
+        return label
 
     def _discard_draft(self) -> None:
         """Drop the draft but keep writing new ones (e.g. after reloading a record)."""
