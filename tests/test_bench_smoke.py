@@ -3,7 +3,7 @@
 Nothing here is about time (a test machine's timings mean nothing); it checks that each
 case still works against the current code, and that floorcoach and the baseline it is
 measured against compute the same thing: the same trend cells, the same team rows, the
-same exported cells, the same rows in the same tables.
+same exported cells, the same rows in the same tables (SQLite and the org's PostgreSQL).
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ EXPECTED_CASES = {
     "stall-home",
     "stall-stories",
     "stall-issues",
+    "sync-first",
+    "sync-noop",
+    "sync-pull",
 }
 
 
@@ -65,7 +68,19 @@ def test_every_benchmark_runs(figures):
 
 @pytest.mark.parametrize(
     "case",
-    ["save", "trend", "team-week", "export", "export-xlsx", "ui-list", "ui-page", "stall-search"],
+    [
+        "save",
+        "trend",
+        "team-week",
+        "export",
+        "export-xlsx",
+        "ui-list",
+        "ui-page",
+        "stall-search",
+        "sync-first",
+        "sync-noop",
+        "sync-pull",
+    ],
 )
 def test_floorcoach_and_its_baseline_compute_the_same_thing(figures, case):
     figure = figures[case]
@@ -86,6 +101,9 @@ def test_every_comparison_has_a_baseline_measured_in_the_same_run(figures):
         "export-xlsx",
         "ui-list",
         "ui-page",
+        "sync-first",
+        "sync-noop",
+        "sync-pull",
     ):
         figure = figures[case]
         if case == "export" and sqlite3_cli() is None:
@@ -99,5 +117,6 @@ def test_the_report_shows_every_figure_beside_its_target(figures, tmp_path):
 
     text = render(list(figures.values()), [], command="python -m bench --sizes tiny", seconds=1)
     assert "≤ 1.5x" in text and "≤ 2x" in text and "≤ 3x" in text and "≤ 100 ms" in text
+    assert "≤ 50 ms" in text  # the sync with nothing to do
     assert "start-up to the first painted home screen" in text
     assert "python -m bench --sizes tiny" in text

@@ -60,8 +60,8 @@ EXPECTED_ENTRIES = [
         "Set 1-3 behaviours for a team (or everyone) to work on, with start and end dates",
     ),
     (
-        "Export CSV for HR",
-        "Observations or the weekly summary as CSV, by dates, team or employee",
+        "Export for HR",
+        "Observations, coaching or the weekly summary as CSV or an Excel workbook",
     ),
     (
         "Organisation",
@@ -84,7 +84,7 @@ OPENS = {
     "Process issues": ProcessIssuesScreen,
     "Stories": StoriesScreen,
     "Focus behaviours": FocusScreen,
-    "Export CSV for HR": ExportScreen,
+    "Export for HR": ExportScreen,
     "Organisation": OrganisationScreen,
 }
 

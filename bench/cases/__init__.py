@@ -1,6 +1,6 @@
 """The benchmark cases, in the order the report lists them."""
 
-from bench.cases import export, queries, save, startup, ui, xlsx
+from bench.cases import export, queries, save, startup, sync, ui, xlsx
 
 CASES = {
     "startup": startup.run,
@@ -9,4 +9,5 @@ CASES = {
     "export": export.run,
     "export-xlsx": xlsx.run,
     "ui": ui.run,
+    "sync": sync.run,
 }

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 from floorcoach import clock
@@ -30,6 +31,7 @@ from floorcoach.org.push import (
     Kind,
     checksum,
     children_of,
+    larger_page_cache,
     server_value,
 )
 
@@ -62,12 +64,40 @@ class PulledRecords:
     focus_behaviours: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _rows(conn: psycopg.Connection, sql: str, params: tuple) -> list[dict]:
-    from psycopg.rows import dict_row
+def _identity(value: object) -> object:
+    return value
 
-    with conn.cursor(row_factory=dict_row) as cursor:
+
+# How each column type reaches the device (the same as `server_value`, chosen once per
+# column rather than tried on every value): PostgreSQL's type oids.
+_CONVERTERS = {
+    25: _identity,  # text
+    1043: _identity,  # varchar
+    21: _identity,  # int2
+    23: _identity,  # int4
+    20: _identity,  # int8
+    2950: _identity,  # uuid, read as its text (below)
+    16: int,  # bool
+    1082: date.isoformat,
+    1184: clock.utc_text,  # timestamptz
+}
+
+
+def _rows(conn: psycopg.Connection, sql: str, params: tuple) -> list[dict]:
+    from psycopg.types.string import TextLoader
+
+    with conn.cursor() as cursor:
+        cursor.adapters.register_loader("uuid", TextLoader)  # its text, as the device keeps it
         cursor.execute(sql, params)
-        return [{k: server_value(v) for k, v in row.items()} for row in cursor]
+        names = [column.name for column in cursor.description]
+        converters = [_CONVERTERS.get(c.type_code, server_value) for c in cursor.description]
+        return [
+            {
+                name: value if value is None else convert(value)
+                for name, convert, value in zip(names, converters, row, strict=True)
+            }
+            for row in cursor
+        ]
 
 
 def fetch_records(conn: psycopg.Connection, since: str, device: str) -> PulledRecords:
@@ -284,7 +314,10 @@ def apply_records(store: Store, pulled: PulledRecords, me: str) -> Counter:
             )
         moved["deleted"] += gone
     for kind in KINDS:
-        for row in pulled.records.get(kind.table, []):
+        rows = pulled.records.get(kind.table, [])
+        if kind is not SESSIONS:  # no children: new records go in as one batch
+            rows = _add_new_records(store, kind, rows, links, me, now, moved)
+        for row in rows:
             employee = links.get(row["employee_id"])
             if employee is None:
                 continue  # not in this device's roster (yet)
@@ -312,6 +345,84 @@ def apply_records(store: Store, pulled: PulledRecords, me: str) -> Counter:
     for row in pulled.focus:
         moved["focus"] += _apply_focus(store, row, pulled.focus_behaviours.get(row["id"], []))
     return moved
+
+
+def _add_new_records(
+    store: Store,
+    kind: Kind,
+    rows: list[dict],
+    links: dict[str, str],
+    me: str,
+    now: str,
+    moved: Counter,
+) -> list[dict]:
+    """The pulled records the device has never held (the first pull of a team's records:
+    nearly all of them), added with one statement per table, as `_apply_record` adds
+    each one. Returns the others, which `_apply_record` decides one by one."""
+    conn = store.conn
+    held: set[str] = set()
+    ids = [row["id"] for row in rows]
+    for start in range(0, len(ids), 500):  # within SQLite's limit on parameters
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        held.update(
+            r[0] for r in conn.execute(f"SELECT id FROM {kind.table} WHERE id IN ({marks})", chunk)
+        )
+        held.update(  # deleted here: its tombstone goes up with the next push
+            r[0]
+            for r in conn.execute(
+                f"SELECT record_id FROM org_pushed WHERE record_type = ? AND record_id IN ({marks})",
+                [kind.table, *chunk],
+            )
+        )
+    others, new, supervisors = [], [], {}
+    for row in rows:
+        employee = links.get(row["employee_id"])
+        if employee is None:
+            continue  # not in this device's roster (yet)
+        if row["id"] in held:
+            others.append(row)
+            continue
+        supervisors[row["supervisor"], row["supervisor_id"]] = None
+        new.append((row, employee))
+    if not new:
+        return others
+    new.sort(key=lambda pair: pair[0]["id"])  # in key order: each index page written once
+    conn.executemany(
+        "INSERT OR IGNORE INTO supervisor(display_name, id, created_at) VALUES (?, ?, ?)",
+        [(name, supervisor_id, now) for name, supervisor_id in supervisors],
+    )
+    with larger_page_cache(conn):
+        conn.executemany(
+            f"INSERT INTO {kind.table} ({', '.join(kind.columns)}) "
+            f"VALUES ({', '.join('?' * len(kind.columns))})",
+            [
+                tuple(employee if c == "employee_id" else row[c] for c in kind.columns)
+                for row, employee in new
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO org_pushed(record_type, record_id, employee_id, version) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT(record_type, record_id) "
+            "DO UPDATE SET version = excluded.version",
+            [
+                (kind.table, row["id"], employee, row["version"])
+                for row, employee in new
+                if row["supervisor_id"] == me
+            ],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO org_foreign(record_type, record_id, employee_id, "
+            "supervisor_id) VALUES (?, ?, ?, ?)",
+            [
+                (kind.table, row["id"], employee, row["supervisor_id"] or "")
+                for row, employee in new
+                if row["supervisor_id"] != me
+            ],
+        )
+    for row, _ in new:
+        moved[kind.table if row["supervisor_id"] != me else "own"] += 1
+    return others
 
 
 def _children_in_sync(conn, session_id: str) -> bool:

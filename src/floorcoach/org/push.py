@@ -23,9 +23,12 @@ whole (replacing the server's) when its checksum differs from the one noted.
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 import zlib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -96,6 +99,7 @@ HISTORY_COLUMNS = (
     "before",
     "after",
 )
+BIG_WRITE_CACHE_KIB = 64 * 1024  # SQLite's page cache during a sync's big local writes
 _TOMBSTONES = uuid.UUID("5b0f3c1e-6a57-4d0e-9d51-3c2f1f6a0b8e")  # uuid5 namespace
 
 
@@ -167,11 +171,14 @@ def tombstones_sql(kind: Kind) -> str:
 def history_sql(select: str) -> str:
     """The owner's history entries about records the org holds, not pushed yet."""
     types = ", ".join(f"'{t}'" for t in HISTORY_TYPES)
+    # `+h.record_type`: read the history in its own order (one pass over the table) rather
+    # than through the (record_type, record_id) index, whose order sends every row to a
+    # random page of the table: about 2x faster with 100,000 entries.
     return (
         f"SELECT {select} FROM record_history h "
         "JOIN supervisor s ON s.display_name = h.changed_by AND s.id = :me "
         "JOIN org_employee oe ON oe.employee_id = h.employee_id "
-        f"WHERE h.record_type IN ({types}) AND NOT EXISTS (SELECT 1 FROM org_pushed p "
+        f"WHERE +h.record_type IN ({types}) AND NOT EXISTS (SELECT 1 FROM org_pushed p "
         f"WHERE p.record_type = '{HISTORY}' AND p.record_id = h.uuid)"
     )
 
@@ -513,18 +520,36 @@ def push(conn: psycopg.Connection, store: Store, me: str) -> Pushed:
     return out
 
 
+@contextmanager
+def larger_page_cache(conn: sqlite3.Connection) -> Iterator[None]:
+    """For a write of many rows at random ids (a first sync notes every record; a pull
+    inserts every record): their index pages are all over the file, and SQLite's default
+    2 MB cache re-reads them again and again. 64 MB while it lasts (about 2x faster at
+    100,000 rows); the connection's own setting comes back after."""
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {-BIG_WRITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {before}")
+
+
 def note_pushed(store: Store, out: Pushed) -> None:
     """What the server confirmed, in one local write (a crash before it: pushed again,
     harmlessly)."""
     found = clock.utc_text(clock.now())
-    with store.write() as local:
+    noted = (
+        out.confirmed
+        + [(CHILDREN, sid, employee, total) for sid, employee, total in out.children]
+        + [(HISTORY, entry, employee, 1) for entry, employee in out.history]
+    )
+    noted.sort(key=lambda row: row[:2])  # in key order: each index page written once
+    with store.write() as local, larger_page_cache(local):
         local.executemany(
             "INSERT INTO org_pushed(record_type, record_id, employee_id, version) "
             "VALUES (?, ?, ?, ?) ON CONFLICT(record_type, record_id) "
             "DO UPDATE SET version = excluded.version, employee_id = excluded.employee_id",
-            out.confirmed
-            + [(CHILDREN, sid, employee, total) for sid, employee, total in out.children]
-            + [(HISTORY, entry, employee, 1) for entry, employee in out.history],
+            noted,
         )
         local.executemany(
             "INSERT INTO org_conflict(record_type, record_id, employee_id, mine, theirs, "

@@ -43,8 +43,8 @@ FORMATS = [("CSV (.csv)", "csv"), ("Excel workbook, typed cells (.xlsx)", "xlsx"
 class ExportScreen(ShowsRecords, Screen):
     PALETTE = (
         PaletteEntry(
-            "Export CSV for HR",
-            "Observations or the weekly summary as CSV, by dates, team or employee",
+            "Export for HR",
+            "Observations, coaching or the weekly summary as CSV or an Excel workbook",
             rank=140,
             action="jump('export:ExportScreen')",  # from the palette: replaces, not stacks
         ),
