@@ -220,6 +220,25 @@ async def test_every_other_screen_shows_question_mark_in_its_footer_at_80_column
         assert app.screen is screen
 
 
+async def test_the_employee_lists_keys_key_stays_in_its_footer_at_80_columns(db_path, demo):
+    """Found walking a shift: with the list focused, its eleven keys pushed `?` off the
+    footer at 80 columns. It comes right after Back now; what is cut is listed by `?`."""
+    app = FloorcoachApp(db_path=db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot, "employees", demo)
+        await press_all(app, pilot, "down")
+        await settle(app, pilot)
+        footer = screen.query_one(Footer)
+        palette = [k for k in footer.query(FooterKey) if k.has_class("-command-palette")]
+        [help_key] = [
+            k
+            for k in footer.query(FooterKey)
+            if k.action.endswith("show_keys") and k.region.right <= palette[0].region.x
+        ]
+        await press_all(app, pilot, help_key.key)
+        await wait_for_screen(app, pilot, KeysHelp)
+
+
 @pytest.mark.parametrize(
     "where", ["home", "employee page", "team review", "follow-ups"], ids=lambda w: w
 )

@@ -36,6 +36,8 @@ class EmployeesScreen(ShowsRecords, Screen):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
+        # First, so that at 80 columns the list's many keys never push it out of the footer.
+        Binding("question_mark,f2", "app.show_keys", "Keys", id="keys-help-list"),
         Binding("a", "add", "Add", id="add-employee"),
         Binding("e", "edit", "Edit", id="edit-employee"),
         # Short labels: every key of this screen must fit a 120-column footer.
