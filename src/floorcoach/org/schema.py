@@ -424,7 +424,56 @@ GRANT EXECUTE ON FUNCTION floorcoach.erase_employee(uuid, uuid, timestamptz)
     TO floorcoach_member;
 """
 
-STEPS: dict[int, str] = {1: _STEP_1, 2: _STEP_2}
+# Step 3: the same policies, asked once per statement instead of once per row. A policy that
+# calls `me()` or `is_hr()` directly runs its query for every row a push writes or a pull
+# reads (measured: most of a first sync's server time); as a scalar subquery it becomes an
+# InitPlan, and "the people of my teams" one hashed set. Who may do what does not change.
+_STEP_3 = r"""
+CREATE FUNCTION floorcoach.my_team_employees() RETURNS SETOF uuid LANGUAGE sql STABLE AS $$
+    SELECT e.id FROM floorcoach.employee e
+    JOIN floorcoach.supervisor_team t ON t.team = e.team
+    JOIN floorcoach.supervisor s ON s.id = t.supervisor_id
+    WHERE s.login = current_user
+$$;
+DO $$
+DECLARE
+    name text;
+BEGIN
+    FOREACH name IN ARRAY ARRAY['employee', 'catalogue', 'behaviour', 'behaviour_version',
+            'focus_period', 'focus_behaviour', 'erasure_log'] LOOP
+        EXECUTE format('ALTER POLICY members_read ON floorcoach.%I '
+                       'USING ((SELECT floorcoach.me()) IS NOT NULL)', name);
+    END LOOP;
+    FOREACH name IN ARRAY ARRAY['observation', 'coaching_session', 'coaching_followup',
+            'record_history', 'deletion'] LOOP
+        EXECUTE format('ALTER POLICY team_read ON floorcoach.%I USING ('
+                       'supervisor_id = (SELECT floorcoach.me()) '
+                       'OR (SELECT floorcoach.is_hr()) '
+                       'OR employee_id IN (SELECT floorcoach.my_team_employees()))', name);
+    END LOOP;
+    FOREACH name IN ARRAY ARRAY['observation', 'coaching_session', 'coaching_followup',
+            'coaching_observation', 'record_history', 'deletion'] LOOP
+        EXECUTE format('ALTER POLICY own_insert ON floorcoach.%I WITH CHECK ('
+                       'supervisor_id = (SELECT floorcoach.me()) '
+                       'AND NOT (SELECT floorcoach.is_hr()))', name);
+        EXECUTE format('ALTER POLICY own_update ON floorcoach.%I '
+                       'USING (supervisor_id = (SELECT floorcoach.me())) WITH CHECK ('
+                       'supervisor_id = (SELECT floorcoach.me()) '
+                       'AND NOT (SELECT floorcoach.is_hr()))', name);
+    END LOOP;
+    FOREACH name IN ARRAY ARRAY['observation', 'coaching_session', 'coaching_followup',
+            'coaching_observation'] LOOP
+        EXECUTE format('ALTER POLICY own_delete ON floorcoach.%I '
+                       'USING (supervisor_id = (SELECT floorcoach.me()))', name);
+    END LOOP;
+END
+$$;
+ALTER POLICY hr_insert ON floorcoach.employee WITH CHECK ((SELECT floorcoach.is_hr()));
+ALTER POLICY hr_update ON floorcoach.employee
+    USING ((SELECT floorcoach.is_hr())) WITH CHECK ((SELECT floorcoach.is_hr()));
+"""
+
+STEPS: dict[int, str] = {1: _STEP_1, 2: _STEP_2, 3: _STEP_3}
 
 
 def known_version() -> int:
