@@ -210,14 +210,21 @@ def _csv_problem(exc: csv.Error, more_lines: int) -> str:
     return f"cannot read this line: {exc} (a stray quote?)"
 
 
-def import_roster(store: Store, path: Path, *, by: str) -> ImportResult:
-    """Import a whole roster file in one transaction: all lines, or none."""
+def read_roster(path: Path) -> tuple[list[RosterRow], ImportResult]:
+    """The file's rows, every one checked (RosterError lists what is wrong), and the
+    result to fill in, already holding the notes about trimmed values. The device's
+    import and the org store's (`org.roster_import`) both start here."""
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise RosterError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
     rows = parse_roster(raw, path)
-    result = ImportResult(notes=[note for row in rows for note in row.notes])
+    return rows, ImportResult(notes=[note for row in rows for note in row.notes])
+
+
+def import_roster(store: Store, path: Path, *, by: str) -> ImportResult:
+    """Import a whole roster file in one transaction: all lines, or none."""
+    rows, result = read_roster(path)
     with store.write():
         existing = {
             row["employee_ref"]: row

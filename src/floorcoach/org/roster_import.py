@@ -1,7 +1,7 @@
 """`floorcoach org roster import`: HR's roster CSV into the org store, by `employee_ref`.
 
 The file is read and checked exactly as `floorcoach roster import` does on a device
-(floorcoach.roster.parse_roster: the same headers, the same rules, the same errors, all
+(floorcoach.roster.read_roster: the same headers, the same rules, the same errors, all
 lines or none), then upserted into `floorcoach.employee` in one transaction. Row-level
 security lets only HR (and the administrator) write the roster. Devices get the changes
 with their next sync.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from floorcoach.roster import ImportResult, RosterError, parse_roster
+from floorcoach.roster import ImportResult, read_roster
 
 if TYPE_CHECKING:
     import psycopg
@@ -22,12 +22,7 @@ def import_org_roster(conn: psycopg.Connection, path: Path) -> ImportResult:
     """Check the whole file, then add or update every line in ONE server transaction."""
     from floorcoach.org.schema import require_current
 
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise RosterError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
-    rows = parse_roster(raw, path)
-    result = ImportResult(notes=[note for row in rows for note in row.notes])
+    rows, result = read_roster(path)
     with conn.transaction():
         require_current(conn)
         existing = {
