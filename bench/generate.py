@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import sqlite3
 import time
 import uuid
@@ -126,7 +127,10 @@ def database_for(size: str, data_dir: Path | None = None, *, log=print) -> Datas
         dataset.path = path
         return dataset
     for stale in data_dir.glob(f"{size}-*"):  # older generator or schema: drop it
-        stale.unlink()
+        if stale.is_dir():  # the drafts folder an opened workspace keeps beside its file
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
     log(f"generating the {size} database ({SIZES[size].description}) …")
     dataset = generate(SIZES[size], path)
     meta.write_text(dataset.to_json())

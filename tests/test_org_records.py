@@ -334,6 +334,14 @@ def test_hr_imports_the_org_roster_with_the_same_rules_and_errors_as_a_device(
     assert "1 added, 1 updated, 1 unchanged" in done.stdout
     assert "roster 1 new, 1 changed" in bob.sync().stdout
 
+    left = tmp_path / "left.csv"  # a deactivation reaches the devices with the next sync
+    left.write_text("employee_ref,name,team,active\nF2,Ben Nowak,Home,left\n", encoding="utf-8")
+    done = floorcoach("org", "roster", "import", "--url", url, str(left), password="hana-secret")
+    assert "0 added, 1 updated, 0 unchanged" in done.stdout, done.stderr
+    assert "roster 1 changed" in bob.sync().stdout
+    assert bob.rows("SELECT active FROM employee WHERE employee_ref = 'F2'") == [(0,)]
+    assert bob.rows("SELECT team FROM employee WHERE employee_ref = 'F2'") == [("Home",)]
+
     bad = tmp_path / "bad-roster.csv"
     bad.write_text('employee_ref,name\nF4,"Dee Quote\nF5,\n', encoding="utf-8")
     on_org = floorcoach("org", "roster", "import", "--url", url, str(bad), password="hana-secret")

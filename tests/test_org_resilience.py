@@ -186,7 +186,7 @@ def test_a_sync_killed_at_random_moments_then_run_again_gives_the_clean_state(or
                 (ben, EYE, bob_id),
             )
 
-    rounds = 10
+    rounds = 20  # the issue: killed at 20 random moments
     seed = int(os.environ.get("FLOORCOACH_KILL_SEED", random.randrange(1 << 30)))
     chance = random.Random(seed)
     with org.connect() as watcher:

@@ -55,6 +55,28 @@ def test_a_bad_line_imports_nothing_and_names_line_and_column(store, tmp_path):
     assert list_employees(store) == []
 
 
+def test_an_active_column_deactivates_and_reactivates_people_and_empty_leaves_them(store, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("employee_ref,name,Active\n7,Ada,yes\n8,Alan,\n9,Grace,left\n")
+    assert import_roster(store, path, by=SUPERVISOR).added == 3
+    active = {e.employee_ref: e.active for e in list_employees(store, include_inactive=True)}
+    assert active == {"7": True, "8": True, "9": False}
+    path.write_text("employee_ref,name,Active\n7,Ada,No\n8,Alan,\n9,Grace,1\n")
+    result = import_roster(store, path, by=SUPERVISOR)
+    assert (result.added, result.updated, result.unchanged) == (0, 2, 1)
+    active = {e.employee_ref: e.active for e in list_employees(store, include_inactive=True)}
+    assert active == {"7": False, "8": True, "9": True}
+
+
+def test_an_active_value_that_is_neither_yes_nor_no_is_named_and_imports_nothing(store, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("employee_ref,name,active\n7,Ada,yes\n8,Alan,maybe\n")
+    with pytest.raises(RosterError) as caught:
+        import_roster(store, path, by=SUPERVISOR)
+    assert "line 3, column 'active': 'maybe' is neither yes nor no" in str(caught.value)
+    assert list_employees(store, include_inactive=True) == []
+
+
 def test_a_missing_required_column_is_named():
     with pytest.raises(RosterError, match="missing column employee_ref"):
         parse_roster(b"name,team\nAda,Home\n", "roster.csv")

@@ -32,8 +32,15 @@ HEADER_ALIASES = {
     "employeename": "name",
     "team": "team",
     "department": "team",
+    "active": "active",
 }
 REQUIRED = ("employee_ref", "name")
+# The optional `active` column: how HR files say someone works here or has left. An
+# empty cell leaves the person as they are (someone new is active).
+ACTIVE_WORDS = {
+    **dict.fromkeys(("yes", "y", "true", "1", "active"), True),
+    **dict.fromkeys(("no", "n", "false", "0", "inactive", "left"), False),
+}
 
 
 class RosterError(ValueError):
@@ -55,6 +62,7 @@ class RosterRow:
     line: int
     data: EmployeeInput
     notes: list[str] = field(default_factory=list)
+    active: bool | None = None  # from the `active` column; None: not given, left as it is
 
 
 _WHITESPACE_NAMES = {"\t": "a tab", "\r": "a carriage return", "\xa0": "a no-break space"}
@@ -171,7 +179,15 @@ def parse_roster(raw: bytes, path: Path | str = "roster.csv") -> list[RosterRow]
             return record[index].strip()
 
         ref, name, team = cell("employee_ref"), cell("name"), cell("team")
+        active_cell = cell("active")
         line_problems = []
+        active = ACTIVE_WORDS.get(active_cell.lower()) if active_cell else None
+        if active_cell and active is None:
+            line_problems.append(
+                f"line {start}, column '{header[columns['active']]}': {active_cell!r} is "
+                "neither yes nor no (yes, no, true, false, 1, 0, active, inactive, left; "
+                "empty leaves the person as they are)"
+            )
         if not ref:
             line_problems.append(f"line {start}, column '{header[columns['employee_ref']]}': empty")
         if not name:
@@ -193,7 +209,7 @@ def parse_roster(raw: bytes, path: Path | str = "roster.csv") -> list[RosterRow]
                 column = header[columns[key]] if key in columns else key
                 problems.append(f"line {start}, column '{column}': {error['msg']}")
             continue
-        rows.append(RosterRow(start, data, notes))
+        rows.append(RosterRow(start, data, notes, active))
     if problems:
         raise RosterError(path, problems)
     return rows
@@ -222,24 +238,32 @@ def read_roster(path: Path) -> tuple[list[RosterRow], ImportResult]:
     return rows, ImportResult(notes=[note for row in rows for note in row.notes])
 
 
+def changes(row: RosterRow, name: str, team: str | None, active: bool) -> bool:
+    """Whether the line changes the person it names (the device's import and the org's)."""
+    given = row.active if row.active is not None else active
+    return (name, team, active) != (row.data.name, row.data.team, given)
+
+
 def import_roster(store: Store, path: Path, *, by: str) -> ImportResult:
     """Import a whole roster file in one transaction: all lines, or none."""
     rows, result = read_roster(path)
     with store.write():
         existing = {
             row["employee_ref"]: row
-            for row in store.query("SELECT id, employee_ref, name, team FROM employee")
+            for row in store.query("SELECT id, employee_ref, name, team, active FROM employee")
             if row["employee_ref"] is not None
         }
         for row in rows:
             current = existing.get(row.data.employee_ref)
             if current is None:
-                add_employee(store, row.data, by=by)
+                added = add_employee(store, row.data, by=by)
+                if row.active is False:  # on the roster as someone who has left
+                    update_employee(store, added.id, row.data, by=by, active=False)
                 result.added += 1
-            elif (current["name"], current["team"]) == (row.data.name, row.data.team):
+            elif not changes(row, current["name"], current["team"], bool(current["active"])):
                 result.unchanged += 1
             else:
-                update_employee(store, current["id"], row.data, by=by)
+                update_employee(store, current["id"], row.data, by=by, active=row.active)
                 result.updated += 1
             result.names.append(row.data.name)
     return result

@@ -499,8 +499,19 @@ def push_erasures(conn: psycopg.Connection, store: Store) -> tuple[int, list[str
     return erased, refused
 
 
+def changes_to_look_at(store: Store) -> int | None:
+    """The device's change count if a push has to look for what the server lacks; None
+    while nothing changed since the last push (schema 9's `org_change`): then a sync with
+    nothing to do skips the pass over every record."""
+    seq, pushed = store.conn.execute("SELECT seq, pushed FROM org_change").fetchone()
+    return None if seq == pushed else seq
+
+
 def push(conn: psycopg.Connection, store: Store, me: str) -> Pushed:
-    """Everything the server lacks, in ONE server transaction; nothing noted locally yet."""
+    """Everything the server lacks, in ONE server transaction; nothing noted locally yet.
+
+    Read `changes_to_look_at` before calling: what changes while this reads is counted
+    after that, so it is looked at again by the next push."""
     device = store.setting("database_id")
     out = Pushed()
     plans = {kind: _rows_to_push(store, kind, me) for kind in KINDS}
@@ -534,9 +545,9 @@ def larger_page_cache(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute(f"PRAGMA cache_size = {before}")
 
 
-def note_pushed(store: Store, out: Pushed) -> None:
+def note_pushed(store: Store, out: Pushed, looked_at: int) -> None:
     """What the server confirmed, in one local write (a crash before it: pushed again,
-    harmlessly)."""
+    harmlessly), and the change count the push started from (`changes_to_look_at`)."""
     found = clock.utc_text(clock.now())
     noted = (
         out.confirmed
@@ -562,6 +573,7 @@ def note_pushed(store: Store, out: Pushed) -> None:
                 "DELETE FROM org_pushed WHERE record_id = ? AND record_type IN (?, ?)",
                 (record_id, table, CHILDREN),
             )
+        local.execute("UPDATE org_change SET pushed = ?", (looked_at,))
 
 
 def push_words(written: Counter) -> list[str]:

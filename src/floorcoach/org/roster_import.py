@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from floorcoach.roster import ImportResult, read_roster
+from floorcoach.roster import ImportResult, changes, read_roster
 
 if TYPE_CHECKING:
     import psycopg
@@ -26,9 +26,9 @@ def import_org_roster(conn: psycopg.Connection, path: Path) -> ImportResult:
     with conn.transaction():
         require_current(conn)
         existing = {
-            ref: (name, team)
-            for ref, name, team in conn.execute(
-                "SELECT employee_ref, name, team FROM floorcoach.employee "
+            ref: (name, team, active)
+            for ref, name, team, active in conn.execute(
+                "SELECT employee_ref, name, team, active FROM floorcoach.employee "
                 "WHERE employee_ref = ANY(%s)",
                 ([row.data.employee_ref for row in rows],),
             )
@@ -38,17 +38,19 @@ def import_org_roster(conn: psycopg.Connection, path: Path) -> ImportResult:
             current = existing.get(person.employee_ref)
             if current is None:
                 conn.execute(
-                    "INSERT INTO floorcoach.employee(employee_ref, name, team) VALUES (%s, %s, %s)",
-                    (person.employee_ref, person.name, person.team),
+                    "INSERT INTO floorcoach.employee(employee_ref, name, team, active) "
+                    "VALUES (%s, %s, %s, %s)",
+                    (person.employee_ref, person.name, person.team, row.active is not False),
                 )
                 result.added += 1
-            elif current == (person.name, person.team):
+            elif not changes(row, *current):
                 result.unchanged += 1
             else:
                 conn.execute(
-                    "UPDATE floorcoach.employee SET name = %s, team = %s, updated_at = now(), "
-                    "version = version + 1 WHERE employee_ref = %s",
-                    (person.name, person.team, person.employee_ref),
+                    "UPDATE floorcoach.employee SET name = %s, team = %s, "
+                    "active = coalesce(%s, active), updated_at = now(), version = version + 1 "
+                    "WHERE employee_ref = %s",
+                    (person.name, person.team, row.active, person.employee_ref),
                 )
                 result.updated += 1
             result.names.append(person.name)

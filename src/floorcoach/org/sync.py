@@ -46,6 +46,7 @@ from floorcoach.org.connection import connect, translated, without_password
 from floorcoach.org.pull import PulledRecords, apply_erasures, apply_records, fetch_records
 from floorcoach.org.push import (
     KINDS,
+    changes_to_look_at,
     history_sql,
     note_pushed,
     push,
@@ -285,9 +286,11 @@ def sync(store: Store) -> SyncResult:
                     f"({link.login}); nothing was sent"
                 )
             result.up["erasure"], result.refused = push_erasures(conn, store)
-            pushed = push(conn, store, link.supervisor_id)
-            note_pushed(store, pushed)
-            result.up.update(pushed.written)
+            looked_at = changes_to_look_at(store)
+            if looked_at is not None:
+                pushed = push(conn, store, link.supervisor_id)
+                note_pushed(store, pushed, looked_at)
+                result.up.update(pushed.written)
             pulled = _fetch(conn, store.setting(keys.PULL_CURSOR) or "0", device)
     finally:
         conn.close()
@@ -300,22 +303,16 @@ def sync(store: Store) -> SyncResult:
     return result
 
 
-def _owned_sql(select: str) -> str:
-    """Observations made by the supervisor with id `?` (by any of their names)."""
-    return (
-        f"SELECT {select} FROM observation o "
-        "JOIN supervisor s ON s.display_name = o.supervisor AND s.id = ? "
-    )
-
-
 def waiting(store: Store, supervisor_id: str) -> Waiting:
     """The owner's observations that cannot be pushed yet, by reason, and the conflicts."""
+    # From the people the org roster lacks (few) to their observations, through the index
+    # on observation(employee_id): CROSS JOIN keeps SQLite from starting at the
+    # observations, a pass over all of them on every sync.
     counts = store.query(
-        _owned_sql(
-            "e.employee_ref IS NULL AS no_ref, count(*) AS n, count(DISTINCT e.id) AS people"
-        )
-        + "JOIN employee e ON e.id = o.employee_id "
-        "WHERE NOT EXISTS (SELECT 1 FROM org_employee oe WHERE oe.employee_id = o.employee_id) "
+        "SELECT e.employee_ref IS NULL AS no_ref, count(*) AS n, count(DISTINCT e.id) AS people "
+        "FROM employee e CROSS JOIN observation o ON o.employee_id = e.id "
+        "JOIN supervisor s ON s.display_name = o.supervisor AND s.id = ? "
+        "WHERE NOT EXISTS (SELECT 1 FROM org_employee oe WHERE oe.employee_id = e.id) "
         "GROUP BY 1",
         (supervisor_id,),
     )
@@ -362,9 +359,16 @@ def status(store: Store) -> Status:
     def count(sql: str, params: dict | tuple = ()) -> int:
         return store.conn.execute("SELECT count(*) " + sql, params).fetchone()[0]
 
-    to_push = {(kind.one, kind.many): count(waiting_sql(kind), me) for kind in KINDS}
-    to_push["history entry", "history entries"] = count("FROM (" + history_sql("h.uuid") + ")", me)
-    to_push["deletion", "deletions"] = sum(count(tombstones_sql(kind)) for kind in KINDS)
+    looked_at = changes_to_look_at(store)  # None: nothing changed since the last push
+
+    def waiting_up(sql: str, params: dict | tuple = ()) -> int:
+        return 0 if looked_at is None else count(sql, params)
+
+    to_push = {(kind.one, kind.many): waiting_up(waiting_sql(kind), me) for kind in KINDS}
+    to_push["history entry", "history entries"] = waiting_up(
+        "FROM (" + history_sql("h.uuid") + ")", me
+    )
+    to_push["deletion", "deletions"] = sum(waiting_up(tombstones_sql(kind)) for kind in KINDS)
     to_push["erasure", "erasures"] = count("FROM org_erasure_outbox")
     found = waiting(store, link.supervisor_id)
     return Status(
