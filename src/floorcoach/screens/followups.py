@@ -31,7 +31,7 @@ FOLLOW_UP_COLUMNS = (
     Column("behaviour", "Behaviour", priority=3, min_width=16, wants=30),
     Column("kind", "Kind", priority=6, min_width=11),  # "recognition" whole
     Column("action", "Agreed action", priority=4, min_width=14, wants=24, max_width=80),
-    Column("by", "By", priority=7, min_width=8, max_width=18),
+    Column("by", "By", priority=7, min_width=8, wants=14, max_width=18),
 )
 
 

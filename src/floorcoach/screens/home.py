@@ -18,13 +18,16 @@ from floorcoach.widgets.table_fill import Column, FittedTable
 
 TODAY_ROWS = 60  # a shift's worth; the title gives the full count
 
-# Who and how it went stay at any width; then what was seen, when, and the note.
+# Who and how it went stay at any width; then what was seen, who recorded it (only when
+# someone else recorded some: on a joined device, others' records about my teams), when,
+# and the note.
 TODAY_COLUMNS = (
-    Column("time", "Time", priority=4, min_width=5),
+    Column("time", "Time", priority=5, min_width=5),
     Column("employee", "Employee", priority=1, min_width=10, wants=20, max_width=28),
-    Column("behaviour", "Behaviour", priority=3, min_width=16, wants=34),
+    Column("behaviour", "Behaviour", priority=3, min_width=16, wants=24),
     Column("outcome", "Outcome", priority=2, min_width=15),
-    Column("note", "Note", priority=5, min_width=16, max_width=80),
+    Column("by", "By", priority=4, min_width=8, wants=14, max_width=20, when_filled=True),
+    Column("note", "Note", priority=6, min_width=16, max_width=80),
 )
 
 QUICK_KEYS = """\
@@ -213,6 +216,7 @@ class HomeScreen(ShowsRecords, Screen):
         self._rows = observations
         table = self.query_one("#today", FittedTable)
         table.loading = False
+        me = self.app.supervisor
         rows = [
             (
                 (
@@ -220,6 +224,7 @@ class HomeScreen(ShowsRecords, Screen):
                     Text(safe_text(obs.employee_name)),
                     Text(safe_text(obs.behaviour_title)),
                     outcome_text(obs.outcome.value, obs.cause.value if obs.cause else None),
+                    Text(safe_text(obs.supervisor) if obs.supervisor != me else ""),
                     Text(safe_text(obs.note, limit=200)),
                 ),
                 obs.id,

@@ -69,6 +69,8 @@ class Column:
     `priority` 1 is the last to give way when the table is narrow. `min_width` is the
     least it is shown at (cut with "…"); `wants` the width it gets before any less
     important column is shown; `max_width` the most it takes (None: its widest cell).
+    `when_filled`: shown only while some row has something in it (who recorded a row,
+    on a device that holds others' records too).
     """
 
     key: str
@@ -77,6 +79,7 @@ class Column:
     min_width: int
     wants: int = 0
     max_width: int | None = None
+    when_filled: bool = False
 
 
 class FittedTable(DataTable):
@@ -164,15 +167,19 @@ class FittedTable(DataTable):
         """
         pad = 2 * self.cell_padding
         widest = {}
+        empty = set()
         for i, column in enumerate(self.fitted_columns):
             cells = [_width(cells[i]) for cells, _ in self._all_rows]
+            if column.when_filled and not any(cells):
+                empty.add(column.key)
             widest[column.key] = min(
                 max([Text(column.label).cell_len, *cells]), column.max_width or 1_000
             )
+        columns = [c for c in self.fitted_columns if c.key not in empty]
         room = self._room()
         if room <= 0:  # not laid out yet: everything, as wide as it needs
-            return tuple((c.key, widest[c.key]) for c in self.fitted_columns)
-        by_priority = sorted(self.fitted_columns, key=lambda c: c.priority)
+            return tuple((c.key, widest[c.key]) for c in columns)
+        by_priority = sorted(columns, key=lambda c: c.priority)
         widths: dict[str, int] = {}
         reserved = 0
         for column in by_priority:
@@ -187,7 +194,7 @@ class FittedTable(DataTable):
                     extra = min(max(0, target(column) - widths[column.key]), left)
                     widths[column.key] += extra
                     left -= extra
-        return tuple((c.key, widths[c.key]) for c in self.fitted_columns if c.key in widths)
+        return tuple((c.key, widths[c.key]) for c in columns if c.key in widths)
 
 
 def _width(cell: Any) -> int:
