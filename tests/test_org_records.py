@@ -157,6 +157,7 @@ def test_pushing_only_what_the_org_has_not_confirmed_survives_a_repeat_after_a_l
     server = server_state(org)
     with Store.open(ana.db, create=False) as store, store.write() as conn:
         conn.execute("DELETE FROM org_pushed")  # as if the device never noted the push
+        conn.execute("UPDATE org_change SET pushed = NULL")  # (noted in the same write)
     again = ana.sync().stdout
     assert "nothing moved" in again and "conflict" not in again
     assert server_state(org) == server

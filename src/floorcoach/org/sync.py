@@ -421,9 +421,15 @@ def _apply(
 ) -> tuple[RosterChanges, int, Counter]:
     """What was pulled, and the settings that go with it, in ONE local write."""
     with store.write() as local:
+        in_step = changes_to_look_at(store) is None
         roster = _apply_roster(store, pulled.roster)
         catalogue = _apply_catalogue(store, pulled)
         moved = apply_records(store, pulled.records, me)
+        if in_step and not (roster.added or roster.matched):
+            # What came down are others' records and roster details: nothing of the
+            # owner's became pushable (a person newly linked would), so the device is
+            # still in step, and the next sync need not look.
+            local.execute("UPDATE org_change SET pushed = seq")
         for key, value in {**settings, keys.PULL_CURSOR: pulled.cursor}.items():
             local.execute(
                 "INSERT INTO setting(key, value) VALUES (?, ?) "
